@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// Rewind: lottery-ticket pruning and retraining for CNNs and MLPs on the CPU.
+//
+// Layers of the package (arrows point down only):
+//   rewind (CLI)  ->  Recipes, Reports  ->  Pruning  ->  Checkpoint  ->  Engine  ->  CBLAS, CHDF5, CZlib, CKernels
+import PackageDescription
+
+let package = Package(
+    name: "Rewind",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rewind", targets: ["rewind"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Checkpoint", targets: ["Checkpoint"]),
+        // TODO-ENABLE .library(name: "Pruning", targets: ["Pruning"]),
+        // TODO-ENABLE .library(name: "Recipes", targets: ["Recipes"]),
+        .library(name: "Reports", targets: ["Reports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian (pkg-config names: openblas, hdf5, zlib)
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev", "pkg-config"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev", "pkg-config"])]),
+        // MARK: Hand-written CPU kernels (AVX2/FMA chosen at run time, portable fallback)
+        .target(name: "CKernels"),
+
+        // MARK: Rewind's libraries
+        .target(name: "Engine", dependencies: ["CBLAS", "CZlib", "CKernels"]),
+        .target(name: "Checkpoint", dependencies: ["Engine", "CHDF5"]),
+        // TODO-ENABLE .target(name: "Pruning", dependencies: ["Engine", "Checkpoint"]),
+        .target(name: "Reports"),
+        // TODO-ENABLE .target(name: "Recipes", dependencies: ["Engine", "Pruning", "Reports", "Yams"]),
+        .executableTarget(name: "rewind", dependencies: [
+            "Engine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
+        // TODO-ENABLE .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Engine", "TestSupport"]),
+        // TODO-ENABLE .testTarget(name: "PruningTests", dependencies: ["Pruning", "Checkpoint", "Engine", "TestSupport"]),
+        // TODO-ENABLE .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
+        // TODO-ENABLE .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+    ]
+)

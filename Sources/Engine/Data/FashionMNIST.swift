@@ -1,0 +1,47 @@
+import Foundation
+
+/// Loaders for the IDX datasets: MNIST and Fashion-MNIST (28x28 grey images, 10 classes).
+///
+/// Pixels are scaled to [0, 1]; normalisation by the training set's mean and std is
+/// applied by the caller (`Dataset.normalized(by:)`) so it can be kept with the model.
+public enum IDXDatasets {
+    /// Debian's `dataset-fashion-mnist` installs here.
+    public static let defaultFashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
+
+    /// Reads `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]` and the
+    /// `t10k-` pair from `directory`.
+    public static func load(directory: String) throws -> DatasetPair {
+        DatasetPair(train: try loadSplit(directory: directory, prefix: "train"),
+                    test: try loadSplit(directory: directory, prefix: "t10k"))
+    }
+
+    static func loadSplit(directory: String, prefix: String) throws -> Dataset {
+        let imagesPath = try locate(directory: directory, name: "\(prefix)-images-idx3-ubyte")
+        let labelsPath = try locate(directory: directory, name: "\(prefix)-labels-idx1-ubyte")
+        let (imageDims, pixels) = try IDXReader.read(imagesPath)
+        let (labelDims, labelBytes) = try IDXReader.read(labelsPath)
+        guard imageDims.count == 3 else {
+            throw DataError.malformed(path: imagesPath, reason: "expected 3 dimensions [N, H, W], found \(imageDims)")
+        }
+        guard labelDims == [imageDims[0]] else {
+            throw DataError.malformed(path: labelsPath, reason: "expected \(imageDims[0]) labels, found shape \(labelDims)")
+        }
+        if labelBytes.contains(where: { $0 >= 10 }) {
+            throw DataError.malformed(path: labelsPath, reason: "label outside 0...9")
+        }
+        let images = Tensor(shape: [imageDims[0], 1, imageDims[1], imageDims[2]])
+        let scale: Float = 1 / 255
+        for i in 0..<pixels.count { images[i] = Float(pixels[i]) * scale }
+        return Dataset(images: images, labels: labelBytes.map { Int32($0) }, classes: 10)
+    }
+
+    static func locate(directory: String, name: String) throws -> String {
+        for candidate in ["\(directory)/\(name).gz", "\(directory)/\(name)"]
+        where FileManager.default.fileExists(atPath: candidate) {
+            return candidate
+        }
+        throw DataError.missingFile(
+            path: "\(directory)/\(name).gz",
+            hint: "install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or set data.path to a folder with the IDX files")
+    }
+}

@@ -1,0 +1,33 @@
+/// Whether a forward pass is for training (dropout active, batch statistics) or
+/// for evaluation (dropout off, running statistics).
+public enum ForwardMode: Sendable {
+    case training, evaluation
+}
+
+/// A differentiable layer: a forward/backward pair over batches.
+///
+/// Contract, as in llm.c:
+/// - `forward` caches what `backward` needs and returns a tensor the layer owns and
+///   reuses on the next call (copy it if it must outlive the step);
+/// - `backward` takes dLoss/dOutput for the last forward, *adds* into its
+///   parameters' gradients (`+=`), and returns dLoss/dInput (a tensor it owns), or
+///   an empty tensor when `computesInputGradient` is false (the first layer of a
+///   network needs no input gradient, which saves a third of its backward work).
+/// - The first dimension of every input is the batch.
+public protocol Layer: AnyObject {
+    /// Trainable parameters, in a fixed order.
+    var parameters: [Parameter] { get }
+    /// Non-trainable state saved with the model (BatchNorm statistics).
+    var buffers: [NamedBuffer] { get }
+    /// Whether `backward` must return dLoss/dInput.
+    var computesInputGradient: Bool { get set }
+    /// The shape of one example's output for one example's input shape (no batch dimension).
+    func outputShape(forInputShape shape: [Int]) -> [Int]
+    func forward(_ input: Tensor, mode: ForwardMode) -> Tensor
+    func backward(_ outputGradient: Tensor) -> Tensor
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var buffers: [NamedBuffer] { [] }
+}

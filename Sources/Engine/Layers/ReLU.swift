@@ -1,0 +1,24 @@
+/// Rectified linear unit, elementwise: `y = max(x, 0)`.
+public final class ReLU: Layer {
+    public var computesInputGradient = true
+    private let output = Tensor(shape: [0])         // y, same shape as x
+    private let inputGradient = Tensor(shape: [0])  // dL/dx
+
+    public init() {}
+
+    public func outputShape(forInputShape shape: [Int]) -> [Int] { shape }
+
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        output.reshape(to: x.shape)
+        let src = x.pointer, dst = output.pointer
+        for i in 0..<x.count { dst[i] = max(src[i], 0) }     // y = max(x, 0)
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        inputGradient.reshape(to: output.shape)
+        let y = output.pointer, g = dy.pointer, dx = inputGradient.pointer
+        for i in 0..<output.count { dx[i] = y[i] > 0 ? g[i] : 0 }  // dx = dy * [y > 0]
+        return inputGradient
+    }
+}

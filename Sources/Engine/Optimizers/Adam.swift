@@ -1,0 +1,57 @@
+/// Adam (Kingma & Ba 2015) with bias correction and L2 weight decay, with
+/// PyTorch's `torch.optim.Adam` semantics:
+///
+///     g = ∇ + λ p
+///     m ← β₁ m + (1 − β₁) g                  ("exp_avg")
+///     v ← β₂ v + (1 − β₂) g²                 ("exp_avg_sq")
+///     p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+///
+/// A weight whose value, gradient, m and v are all zero stays exactly zero, which is
+/// what keeps pruned weights pruned (the pruning hook zeroes all four).
+public final class Adam: Optimizer {
+    public let kind = "adam"
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    public var stepCount = 0
+    private let storage = OptimizerState()
+
+    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    public func step(_ parameters: [Parameter], learningRate lr: Float) {
+        stepCount += 1
+        let t = Double(stepCount)
+        let correction1 = 1 - pow(Double(beta1), t), correction2 = 1 - pow(Double(beta2), t)
+        let stepSize = Float(Double(lr) / correction1)
+        let invRootCorrection2 = Float(1 / correction2.squareRoot())
+        let b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay
+        for parameter in parameters {
+            let slots = storage.tensors(for: parameter, slots: ["exp_avg", "exp_avg_sq"])
+            let m = slots[0].pointer, v = slots[1].pointer
+            let p = parameter.value.pointer, grad = parameter.gradient.pointer
+            for i in 0..<parameter.value.count {
+                let g = grad[i] + wd * p[i]
+                m[i] = b1 * m[i] + (1 - b1) * g
+                v[i] = b2 * v[i] + (1 - b2) * g * g
+                p[i] -= stepSize * m[i] / (v[i].squareRoot() * invRootCorrection2 + eps)
+            }
+        }
+    }
+
+    public func state(for name: String) -> [String: Tensor] { storage.get(name) }
+    public func setState(_ state: [String: Tensor], for name: String) { storage.set(state, for: name) }
+    public var namesWithState: [String] { storage.names }
+    public func resetState() { storage.reset(); stepCount = 0 }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

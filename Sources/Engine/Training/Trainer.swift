@@ -1,0 +1,137 @@
+/// Test (or training) loss and accuracy of a network on a dataset.
+public struct Evaluation: Codable, Equatable, Sendable {
+    public var loss: Double
+    public var accuracy: Double
+    public init(loss: Double, accuracy: Double) {
+        self.loss = loss
+        self.accuracy = accuracy
+    }
+}
+
+/// What one epoch of training did.
+public struct EpochSummary: Sendable {
+    public var epoch: Int
+    /// Mean training loss over the epoch's batches.
+    public var trainLoss: Double
+    /// The learning rate of the epoch's last step.
+    public var learningRate: Float
+    /// The schedule step after the epoch (the next step to run).
+    public var nextStep: Int
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// Progress inside an epoch, reported every few batches.
+public struct BatchProgress: Sendable {
+    public var epoch: Int
+    public var batch: Int
+    public var batches: Int
+    public var loss: Float
+    public var imagesPerSecond: Double
+}
+
+/// Trains a network with an optimizer and a learning-rate schedule.
+///
+/// One step: load batch → forward → softmax cross-entropy → zero grads → backward →
+/// hooks.afterBackward → clip → optimizer step at `schedule(step)` → hooks.afterStep.
+/// Buffers are reused, so steady-state steps allocate nothing.
+///
+/// Steps are counted globally: epoch `e`'s batch `b` is step `e · stepsPerEpoch + b`.
+/// The schedule is looked up at that step, so starting at an epoch `k > 0` replays
+/// the schedule from `k` (learning-rate rewinding), and a fixed rate is just a
+/// `.constant` schedule (fine-tuning).
+public final class Trainer {
+    public let network: Network
+    public let optimizer: Optimizer
+    public var schedule: LearningRateSchedule
+    public let loader: BatchLoader
+    /// Global gradient-norm bound (nil: no clipping).
+    public var clipNorm: Float?
+    /// Seed of the data-order and dropout streams (one stream per epoch).
+    public var dataSeed: UInt64
+    public var hooks: [TrainingHook] = []
+    private let loss = SoftmaxCrossEntropy()
+
+    public init(network: Network, optimizer: Optimizer, schedule: LearningRateSchedule,
+                trainingSet: Dataset, batchSize: Int, clipNorm: Float? = nil, dataSeed: UInt64) {
+        self.network = network
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.loader = BatchLoader(dataset: trainingSet, batchSize: batchSize)
+        self.clipNorm = clipNorm
+        self.dataSeed = dataSeed
+    }
+
+    public var stepsPerEpoch: Int { loader.batchesPerEpoch }
+
+    /// Runs epoch `epoch` (0-based) of the schedule: shuffles by `(dataSeed, epoch)`,
+    /// reseeds dropout, and takes `stepsPerEpoch` optimizer steps.
+    /// `limitBatches` stops early (benchmarks); `progress` is called every `progressInterval` batches.
+    @discardableResult
+    public func trainEpoch(_ epoch: Int, limitBatches: Int? = nil, progressInterval: Int = 20,
+                           progress: ((BatchProgress) -> Void)? = nil) -> EpochSummary {
+        let clock = ContinuousClock(), start = clock.now
+        loader.startEpoch(seed: dataSeed, epoch: epoch)
+        network.reseedDropout(seed: dataSeed, stream: UInt64(epoch))
+        let batches = min(loader.batchesPerEpoch, limitBatches ?? .max)
+        var lossSum = 0.0, images = 0, rate: Float = 0
+        for batch in 0..<batches {
+            let step = epoch * stepsPerEpoch + batch
+            rate = schedule.learningRate(atStep: step)
+            let batchLoss = trainStep(batch: batch, learningRate: rate)
+            lossSum += Double(batchLoss)
+            images += loader.currentBatchSize
+            if let progress, (batch + 1) % progressInterval == 0 || batch + 1 == batches {
+                progress(BatchProgress(epoch: epoch, batch: batch + 1, batches: batches, loss: batchLoss,
+                                       imagesPerSecond: Double(images) / (clock.now - start).seconds))
+            }
+        }
+        let seconds = (clock.now - start).seconds
+        return EpochSummary(epoch: epoch, trainLoss: lossSum / Double(max(batches, 1)), learningRate: rate,
+                            nextStep: (epoch + 1) * stepsPerEpoch, seconds: seconds,
+                            imagesPerSecond: Double(images) / seconds)
+    }
+
+    /// One optimizer step on batch `batch` of the current order; returns the batch loss.
+    @discardableResult
+    public func trainStep(batch: Int, learningRate: Float) -> Float {
+        loader.load(batch: batch)
+        let logits = network.forward(loader.inputs, mode: .training)
+        let batchLoss = loader.labels.withUnsafeBufferPointer {
+            loss.lossAndGradient(logits: logits, labels: $0.baseAddress!)
+        }
+        network.zeroGradients()
+        network.backward(loss.logitsGradient)
+        for hook in hooks { hook.afterBackward(network) }
+        if let clipNorm { clipGradientNorm(network.parameters, maxNorm: clipNorm) }
+        optimizer.step(network.parameters, learningRate: learningRate)
+        for hook in hooks { hook.afterStep(network, optimizer: optimizer) }
+        return batchLoss
+    }
+}
+
+/// Evaluates `network` on `dataset` in batches of `batchSize` (evaluation mode).
+public func evaluate(_ network: Network, on dataset: Dataset, batchSize: Int = 1000) -> Evaluation {
+    let loader = BatchLoader(dataset: dataset, batchSize: batchSize)
+    loader.startEpoch(seed: nil, epoch: 0)
+    var lossSum = 0.0, correct = 0
+    for batch in 0..<loader.batchesPerEpoch {
+        loader.load(batch: batch)
+        let logits = network.forward(loader.inputs, mode: .evaluation)
+        let (l, c) = loader.labels.withUnsafeBufferPointer {
+            SoftmaxCrossEntropy.lossSumAndCorrect(logits: logits, labels: $0.baseAddress!)
+        }
+        lossSum += l
+        correct += c
+    }
+    let n = Double(max(dataset.count, 1))
+    return Evaluation(loss: lossSum / n, accuracy: Double(correct) / n)
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    public var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}
