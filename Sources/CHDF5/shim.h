@@ -37,3 +37,16 @@ static inline hid_t rw_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 
 /// Silences HDF5's automatic error printing on the default error stack.
 static inline herr_t rw_silence_errors(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+// Added for the Checkpoint module.
+static inline hid_t rw_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
+static inline hid_t rw_H5T_STD_I8LE(void) { return H5T_STD_I8LE; }
+static inline hid_t rw_H5T_STD_I16LE(void) { return H5T_STD_I16LE; }
+static inline hid_t rw_H5T_STD_U64LE(void) { return H5T_STD_U64LE; }
+
+/// The oldest and newest file-format versions Rewind writes: HDF5 1.10's, so that
+/// chunked datasets get the compact chunk indexes (single chunk, fixed array)
+/// instead of 1.8's v1 B-trees. Readable by HDF5 >= 1.10 (Debian's, h5py's wheels).
+static inline H5F_libver_t rw_H5F_LIBVER_V110(void) { return H5F_LIBVER_V110; }
+/// Every kind of open object, for H5Fget_obj_count (also "every file" as its first argument).
+static inline unsigned rw_H5F_OBJ_ALL(void) { return H5F_OBJ_ALL; }

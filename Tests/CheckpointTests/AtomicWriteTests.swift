@@ -1,0 +1,118 @@
+@testable import Checkpoint
+import Engine
+import Foundation
+import TestSupport
+import XCTest
+
+/// A write that fails at any point leaves the previous checkpoint byte-identical
+/// and no temporary file behind.
+final class AtomicWriteTests: XCTestCase {
+    private var directory: TemporaryDirectory!
+    private var path: String { directory.file("checkpoint.h5") }
+    private var previous: CheckpointContents!
+    private var previousBytes: Data!
+
+    override func setUpWithError() throws {
+        directory = TemporaryDirectory()
+        previous = try makeContents(seed: 1)
+        try CheckpointFile.write(previous, to: path)
+        previousBytes = try fileBytes(path)
+    }
+
+    override func tearDown() {
+        directory = nil  // XCTest keeps test case objects alive to the end of the run
+    }
+
+    /// The old file is byte-identical, still reads, and nothing else is in the directory.
+    private func assertPreviousCheckpointIntact(file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try fileBytes(path), previousBytes, "old file byte-identical", file: file, line: line)
+        XCTAssertEqual(directory.contents, ["checkpoint.h5"], "temporary file removed", file: file, line: line)
+        assertEqualContents(previous, try CheckpointFile.read(path), file: file, line: line)
+        XCTAssertEqual(HDF5Library.openObjectCount(), 0, "every HDF5 handle closed", file: file, line: line)
+    }
+
+    /// A full disk, simulated with a file-size limit (RLIMIT_FSIZE) below the new
+    /// file's size: writes past it fail with EFBIG (SIGXFSZ ignored meanwhile).
+    ///
+    /// The limit is set in this process, not a child: XCTest runs tests one at a
+    /// time on one thread and nothing else writes files meanwhile; the soft limit
+    /// and the signal disposition are restored before returning.
+    func testFullDiskLeavesThePreviousCheckpointIntact() throws {
+        let newer = try makeContents(seed: 2)
+        let error = try withFileSizeLimit(bytes: 48 * 1024) {
+            assertCheckpointError(.io) { try CheckpointFile.write(newer, to: path) }
+        }
+        let message = error?.description ?? ""
+        XCTAssertTrue(message.hasPrefix("\(path): cannot write the temporary file \(path).tmp-\(getpid()) (49152 of "),
+                      message)
+        XCTAssertTrue(message.hasSuffix(" bytes written): File too large"), message)
+        try assertPreviousCheckpointIntact()
+        // Once there is room again, the same write succeeds.
+        try CheckpointFile.write(newer, to: path)
+        assertEqualContents(newer, try CheckpointFile.read(path))
+    }
+
+    func testFailedRenameLeavesTargetAndRemovesTemporary() throws {
+        // A non-empty directory where the file should go: rename(2) fails after the
+        // temporary file is complete.
+        let occupied = directory.file("occupied.h5")
+        try FileManager.default.createDirectory(atPath: occupied + "/inside", withIntermediateDirectories: true)
+        let error = assertCheckpointError(.io) { try CheckpointFile.write(try makeContents(seed: 2), to: occupied) }
+        XCTAssertTrue(error?.message.hasPrefix("cannot rename \(occupied).tmp-\(getpid()) over the target") == true,
+                      "\(String(describing: error))")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: occupied), ["inside"])
+        XCTAssertEqual(directory.contents, ["checkpoint.h5", "occupied.h5"])
+    }
+
+    func testTemporaryFileSitsNextToTheTarget() {
+        XCTAssertEqual(AtomicFileReplacement.temporaryPath(for: path), "\(path).tmp-\(getpid())")
+    }
+
+    func testInvalidContentsNeverTouchTheDisk() throws {
+        var invalid = try makeContents(seed: 2)
+        invalid.buffers["not.a.buffer"] = Tensor(shape: [1])
+        assertCheckpointError(.unexpected) { try CheckpointFile.write(invalid, to: path) }
+        try assertPreviousCheckpointIntact()
+    }
+
+    func testMissingDirectoryFailsWithoutLeftovers() throws {
+        let target = directory.file("no/such/dir/c.h5")
+        let error = assertCheckpointError(.io) { try CheckpointFile.write(try makeContents(), to: target) }
+        XCTAssertEqual(error?.description, "\(target): cannot create the temporary file \(target).tmp-\(getpid()): "
+                       + "No such file or directory")
+        try assertPreviousCheckpointIntact()
+    }
+
+    func testDirectoryOfPath() {
+        XCTAssertEqual(AtomicFileReplacement.directory(of: "c.h5"), ".")
+        XCTAssertEqual(AtomicFileReplacement.directory(of: "/c.h5"), "/")
+        XCTAssertEqual(AtomicFileReplacement.directory(of: "runs/seed-0/c.h5"), "runs/seed-0")
+    }
+}
+
+/// Runs `body` with the soft RLIMIT_FSIZE lowered to `bytes` and SIGXFSZ ignored
+/// (so oversized writes fail with EFBIG instead of killing the process), then
+/// restores both.
+func withFileSizeLimit<T>(bytes: Int, _ body: () throws -> T) throws -> T {
+    var saved = rlimit()
+    guard getrlimit(RLIMIT_FSIZE_VALUE, &saved) == 0 else { throw XCTSkip("getrlimit(RLIMIT_FSIZE) failed") }
+    var limited = saved
+    limited.rlim_cur = rlim_t(min(UInt64(bytes), UInt64(saved.rlim_max)))
+    let previousHandler = signal(SIGXFSZ, SIG_IGN)
+    guard setrlimit(RLIMIT_FSIZE_VALUE, &limited) == 0 else {
+        signal(SIGXFSZ, previousHandler)
+        throw XCTSkip("setrlimit(RLIMIT_FSIZE) not permitted here")
+    }
+    defer {
+        setrlimit(RLIMIT_FSIZE_VALUE, &saved)
+        signal(SIGXFSZ, previousHandler)
+    }
+    return try body()
+}
+
+#if canImport(Glibc)
+/// Glibc imports RLIMIT_FSIZE as an enum case that setrlimit's Int32 parameter does not take directly.
+private let RLIMIT_FSIZE_VALUE = __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
+#else
+private let RLIMIT_FSIZE_VALUE = RLIMIT_FSIZE
+#endif
