@@ -17,6 +17,61 @@ extern "C" {
 /// 1 when the CPU supports AVX2 and FMA (checked once, cached), else 0.
 int rw_cpu_has_avx2_fma(void);
 
+/// Which build of a kernel to run: the best the CPU supports, the portable C one,
+/// or the AVX2/FMA one (falls back to portable when the CPU lacks AVX2/FMA).
+#define RW_KERNEL_AUTOMATIC 0
+#define RW_KERNEL_PORTABLE  1
+#define RW_KERNEL_AVX2_FMA  2
+
+/// A read-only view of a CSR (compressed sparse row) matrix [rows, cols], the
+/// layout of `scipy.sparse.csr_matrix`: row i holds the entries
+/// `values[p]` at column `column_indices[p]` for `row_offsets[i] <= p < row_offsets[i + 1]`.
+/// Offsets are absolute, so rows r0..<r1 are the view with `rows = r1 - r0` and
+/// `row_offsets + r0` (the other pointers unchanged).
+typedef struct rw_csr_view {
+    int32_t rows;
+    int32_t cols;
+    const int32_t *row_offsets;     // [rows + 1]
+    const int32_t *column_indices;  // [nnz], each in 0..<cols
+    const float *values;            // [nnz]
+} rw_csr_view;
+
+/// Floats of workspace `rw_sparse_spmm` needs for `a`: a packed panel of B
+/// [a->cols, 64] and a tail's output [a->rows, 8].
+size_t rw_sparse_spmm_workspace_count(const rw_csr_view *a);
+
+/// Sparse times dense, with a fused per-row bias and ReLU:
+///
+///     C[i, n] = epilogue(bias[i] + sum_p values[p] * B[column_indices[p], n])
+///
+/// for i < a->rows, n < `n`, p over row i's entries. B is [a->cols, n]:
+/// row-major with row stride `ldb` when `b_transposed` is 0 (B[k, n] = b[k*ldb + n]),
+/// or given as Bᵀ [n, a->cols] when it is 1 (B[k, n] = b[n*ldb + k]); C is [a->rows, n]
+/// row-major with row stride `ldc`. `bias` may be NULL; `relu` non-zero applies
+/// max(·, 0). `workspace` holds `rw_sparse_spmm_workspace_count(a)` floats.
+/// C must not overlap B. Single-threaded: split columns (or
+/// rows, through a sub-view) across threads, each with its own workspace.
+///
+/// A Linear layer computes yᵀ[out, B] = W[out, in] · xᵀ[in, B] (n = batch); a
+/// convolution computes y[out, P] = W[out, in*kh*kw] · cols[in*kh*kw, P] on its
+/// im2col columns (n = output pixels).
+void rw_sparse_spmm(const rw_csr_view *a, int32_t n,
+                    const float *b, ptrdiff_t ldb, int b_transposed,
+                    const float *bias, int relu,
+                    float *c, ptrdiff_t ldc,
+                    float *workspace, int variant);
+
+/// dst[c*ldd + r] = src[r*lds + c] for r < rows, c < cols (out of place, 8x8 tiles).
+void rw_transpose(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds,
+                  float *dst, ptrdiff_t ldd, int variant);
+
+/// One Adam step over n elements, fused (see Engine's `Adam` for the formula):
+///     g' = g + wd·p;  m ← β₁m + (1−β₁)g';  v ← β₂v + (1−β₂)g'²;
+///     p ← p − step_size · m / (√v · inv_root_correction2 + ε)
+/// with step_size = η / (1 − β₁ᵗ) and inv_root_correction2 = 1 / √(1 − β₂ᵗ).
+void rw_adam_update(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
+                    float step_size, float inv_root_correction2, float epsilon, float weight_decay, int variant);
+
 #ifdef __cplusplus
 }
 #endif

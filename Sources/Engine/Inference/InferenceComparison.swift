@@ -1,0 +1,54 @@
+/// Dense against sparse inference time of one network at one batch size: what
+/// `rewind bench` reports and how `SparseInferenceNetwork`'s figures were measured.
+public struct InferenceComparison: Sendable {
+    /// Examples per forward pass.
+    public let batch: Int
+    /// Stored Linear weights over all Linear weights (what the sparse kernels touch).
+    public let density: Double
+    /// Seconds per batch through `Network.forward(_, mode: .evaluation)` (best round).
+    public let denseSeconds: Double
+    /// Seconds per batch through `SparseInferenceNetwork.forward` (best round).
+    public let sparseSeconds: Double
+
+    public var denseImagesPerSecond: Double { Double(batch) / denseSeconds }
+    public var sparseImagesPerSecond: Double { Double(batch) / sparseSeconds }
+    /// Dense time over sparse time.
+    public var speedUp: Double { denseSeconds / sparseSeconds }
+    /// `1 / density`: the speed-up if time were proportional to the Linear weights
+    /// touched (an upper bound the per-call and per-row overheads keep it under).
+    public var idealSpeedUp: Double { 1 / density }
+    /// The fraction of the ideal speed-up reached.
+    public var efficiency: Double { speedUp / idealSpeedUp }
+
+    public init(batch: Int, density: Double, denseSeconds: Double, sparseSeconds: Double) {
+        self.batch = batch
+        self.density = density
+        self.denseSeconds = denseSeconds
+        self.sparseSeconds = sparseSeconds
+    }
+
+    /// Times `network` on `batch` random inputs both ways, interleaving the two in
+    /// each of `repeats` rounds so that load from other processes hits both alike,
+    /// and keeping each path's best round. `sparse` defaults to a
+    /// `SparseInferenceNetwork` with the measured crossover defaults.
+    public static func measure(network: Network, batch: Int, sparse: SparseInferenceNetwork? = nil,
+                               repeats: Int = 7, minimumSeconds: Double = 0.05, seed: UInt64 = 0) -> InferenceComparison {
+        let sparse = sparse ?? SparseInferenceNetwork(network: network)
+        let input = Tensor(shape: [batch] + network.architecture.inputShape)
+        var generator = SeededGenerator(seed: seed, concern: .benchmark)
+        for i in 0..<input.count { input[i] = generator.nextNormal() }
+        var dense = Double.infinity, sparseTime = Double.infinity
+        for _ in 0..<max(repeats, 1) {
+            dense = min(dense, bestSecondsPerCall(repeats: 1, minimumSeconds: minimumSeconds) {
+                _ = network.forward(input, mode: .evaluation)
+            })
+            sparseTime = min(sparseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: minimumSeconds) {
+                _ = sparse.forward(input)
+            })
+        }
+        let total = sparse.linearLayers.reduce(0.0) { $0 + Double($1.shape[0] * $1.shape[1]) }
+        let stored = sparse.linearLayers.reduce(0.0) { $0 + $1.density * Double($1.shape[0] * $1.shape[1]) }
+        return InferenceComparison(batch: batch, density: total == 0 ? 1 : stored / total,
+                                   denseSeconds: dense, sparseSeconds: sparseTime)
+    }
+}

@@ -1,0 +1,230 @@
+/// Inference (evaluation mode) for a pruned `Network`, running each Linear layer
+/// whose weight density is below the crossover through the sparse kernel.
+///
+/// A Linear layer `y = x Wᵀ + b` with `x [B, in]`, `W [out, in]` is computed as
+///
+///     yᵀ [out, B] = W [out, in] (CSR) · xᵀ [in, B] + b      (`sparseGemm`, n = B)
+///
+/// so the kernel vectorises over the batch. Layouts: the network's layers keep
+/// activations `[B, features]`; the sparse path keeps them `[features, B]` from one
+/// sparse Linear to the next, so LeNet-300-100 changes layout twice per batch:
+/// - into `[in, B]`: fused into the first sparse product, which transposes each
+///   panel of 64 examples into cache as it goes (no separate pass);
+/// - back to `[B, classes]`: one transpose of the logits (or before any layer that
+///   runs through its own `forward`).
+/// A ReLU right after a sparse Linear is fused into the product's epilogue; Dropout
+/// is the identity in evaluation and is skipped; a Flatten feeding a Linear is a
+/// view (the Linear reads `[B, product of the rest]`). At batch 1 both layouts are
+/// the same memory. Every other layer (and every Linear at or above the crossover)
+/// runs its own `forward(_, mode: .evaluation)`.
+///
+/// Crossover: with `crossoverDensity` nil, the defaults `SparseCrossover` measured on
+/// this machine class, per batch size (a layer may run dense at batch 1 and sparse
+/// at batch 256); a number fixes it for every batch (0: all dense, 1.01: all sparse).
+///
+/// Measured 2026-11-23 on the 2-core AMD EPYC (Zen, AVX2/FMA) machine, release
+/// build, best of 4 runs of 9 interleaved rounds (`InferenceComparison.measure`),
+/// with the second core mostly busy with other work: LeNet-300-100, random weights
+/// pruned layerwise by magnitude to the given sparsity, dense path
+/// `Network.forward(_, mode: .evaluation)` (OpenBLAS sgemm as Linear calls it),
+/// sparse path this class with the default crossovers (S/D: sparse or dense
+/// kernel per Linear layer; the sparse products ran on one thread):
+///
+/// | sparsity | batch | dense ms | dense img/s | sparse ms | sparse img/s | speed-up | ideal 1/density | of ideal | fc1 fc2 fc3 |
+/// |---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+/// | 0% | 1 | 0.1579 | 6,333 | 0.1539 | 6,498 | 1.03x | 1x | 103% | D D D |
+/// | 0% | 256 | 4.4019 | 58,157 | 4.2568 | 60,139 | 1.03x | 1x | 103% | D D D |
+/// | 50% | 1 | 0.1453 | 6,882 | 0.0801 | 12,484 | 1.81x | 2x | 91% | S S S |
+/// | 50% | 256 | 4.6488 | 55,068 | 4.4074 | 58,084 | 1.05x | 2x | 53% | D D D |
+/// | 80% | 1 | 0.1459 | 6,854 | 0.0362 | 27,624 | 4.03x | 5x | 81% | S S S |
+/// | 80% | 256 | 4.6106 | 55,524 | 1.4889 | 171,939 | 3.10x | 5x | 62% | S S S |
+/// | 90% | 1 | 0.1465 | 6,826 | 0.0183 | 54,645 | 8.01x | 10x | 80% | S S S |
+/// | 90% | 256 | 4.4142 | 57,995 | 0.7992 | 320,320 | 5.52x | 10x | 55% | S S S |
+/// | 95% | 1 | 0.1439 | 6,949 | 0.0102 | 98,039 | 14.11x | 20x | 71% | S S S |
+/// | 95% | 256 | 4.4262 | 57,837 | 0.4093 | 625,458 | 10.81x | 20x | 54% | S S S |
+/// | 98% | 1 | 0.1444 | 6,925 | 0.0059 | 169,492 | 24.47x | 50x | 49% | S S S |
+/// | 98% | 256 | 4.6361 | 55,219 | 0.2251 | 1,137,272 | 20.60x | 50x | 41% | S S S |
+///
+/// At 0% and 50% (batch 256) every layer is above the crossover and runs dense; the
+/// small gain is the skipped Flatten copy. Forcing every layer sparse there
+/// (`crossoverDensity: 1.01`) gave 0.76x at 0% and 1.23x at 50%. Short of the
+/// ideal: per-row and per-call overheads at batch 1 (the 98% network's three
+/// products take about 6 us), and at batch 256 the transposition of the input
+/// (fused into fc1's product; 55-90 us as a separate pass) and the index stream,
+/// which make the kernel run at about half the speed per multiply-add of
+/// OpenBLAS's dense one.
+///
+/// The weights are read once, at initialisation: build a new instance after the
+/// network's weights change. Not thread-safe (buffers are reused between calls).
+public final class SparseInferenceNetwork {
+    /// Which product a Linear layer runs at a given batch size.
+    public enum Kernel: Sendable, Equatable {
+        case sparse, dense
+    }
+
+    /// A Linear layer as the plan sees it.
+    public struct LinearSummary: Sendable, Equatable {
+        /// The layer's name, its weight's name without ".weight" ("fc1").
+        public let name: String
+        /// `[out, in]`.
+        public let shape: [Int]
+        /// Stored weights over all weights (the mask's density when a mask was given).
+        public let density: Double
+        /// Whether a ReLU follows and is fused into the sparse product.
+        public let fusesReLU: Bool
+    }
+
+    public let network: Network
+    /// The fixed crossover, or nil for `SparseCrossover.defaultDensity(batch:)`.
+    public let crossoverDensity: Double?
+    /// Which build of the kernels runs.
+    public let variant: KernelVariant
+    /// Every Linear layer in order, with its density.
+    public let linearLayers: [LinearSummary]
+
+    private let steps: [Step]
+    private let workspace = SparseWorkspace()
+    private let batchMajor = Tensor(shape: [0])   // a [features, B] activation transposed to [B, features]
+    private let logits = Tensor(shape: [0])       // [B, classes] when the last layer ran sparse
+
+    private enum Layout {
+        case batchMajor    // [B, features] (or [B, C, H, W]): what layers take
+        case featureMajor  // [features, B]: what the sparse product takes and gives
+    }
+
+    /// A Linear layer with its CSR weight (nil when too dense to ever run sparse)
+    /// and the ReLU it absorbs.
+    private final class LinearStep {
+        let layer: Linear
+        let matrix: CSRMatrix?
+        let bias: Tensor?                       // b [out], copied with the weights
+        let relu: ReLU?
+        let density: Double
+        let output = Tensor(shape: [0])         // yᵀ [out, B]
+
+        init(layer: Linear, matrix: CSRMatrix?, density: Double, relu: ReLU?) {
+            self.layer = layer
+            self.matrix = matrix
+            self.bias = matrix == nil ? nil : layer.bias.map { Tensor(copying: $0.value) }
+            self.density = density
+            self.relu = relu
+        }
+    }
+
+    private enum Step {
+        case linear(LinearStep)
+        case skip               // Dropout (identity in evaluation), Flatten feeding a Linear
+        case layer(Layer)
+    }
+
+    /// Plans `network`'s layers. `masks` (by weight name, 0/1, e.g. a pruning mask's
+    /// tensors) fixes the stored pattern of those weights (entries where the mask
+    /// is 1, even when 0; the weights must be zero where the mask is 0, as after
+    /// the mask is applied); other weights store their non-zeros.
+    public init(network: Network, crossoverDensity: Double? = nil, masks: [String: Tensor] = [:],
+                variant: KernelVariant = .automatic) {
+        self.network = network
+        self.crossoverDensity = crossoverDensity
+        self.variant = variant
+        let largestCrossover = crossoverDensity ?? SparseCrossover.maximumDefaultDensity
+        var steps: [Step] = []
+        var summaries: [LinearSummary] = []
+        let layers = network.layers
+        var index = 0
+        while index < layers.count {
+            let layer = layers[index]
+            let next = index + 1 < layers.count ? layers[index + 1] : nil
+            if let linear = layer as? Linear {
+                let weight = linear.weight.value
+                let mask = masks[linear.weight.name]
+                let stored = mask?.nonZeroCount ?? weight.nonZeroCount
+                let density = weight.count == 0 ? 1 : Double(stored) / Double(weight.count)
+                let matrix = density < largestCrossover ? CSRMatrix(weight, mask: mask) : nil
+                let relu = next as? ReLU
+                steps.append(.linear(LinearStep(layer: linear, matrix: matrix, density: density, relu: relu)))
+                summaries.append(LinearSummary(name: String(linear.weight.name.dropLast(".weight".count)),
+                                               shape: [linear.outputFeatures, linear.inputFeatures],
+                                               density: density, fusesReLU: relu != nil))
+                index += relu == nil ? 1 : 2
+                continue
+            }
+            if layer is Dropout || (layer is Flatten && next is Linear) {
+                steps.append(.skip)
+            } else {
+                steps.append(.layer(layer))
+            }
+            index += 1
+        }
+        self.steps = steps
+        self.linearLayers = summaries
+    }
+
+    /// The crossover density in force at `batch`.
+    public func crossover(batch: Int) -> Double {
+        crossoverDensity ?? SparseCrossover.defaultDensity(batch: batch)
+    }
+
+    /// Which product the Linear layer `name` ("fc1") runs at `batch`, nil if no such layer.
+    public func kernel(for name: String, batch: Int) -> Kernel? {
+        for step in steps {
+            if case .linear(let linear) = step, linear.layer.weight.name == name + ".weight" {
+                return runsSparse(linear, batch: batch) ? .sparse : .dense
+            }
+        }
+        return nil
+    }
+
+    private func runsSparse(_ step: LinearStep, batch: Int) -> Bool {
+        step.matrix != nil && step.density < crossover(batch: batch)
+    }
+
+    /// Logits `[B, classes]` for a batch of normalised inputs `[B, C, H, W]` (or
+    /// `[B, features]`), as `network.forward(input, mode: .evaluation)` computes them.
+    /// The result is owned by this object or by the network's last layer and is
+    /// overwritten by the next call.
+    public func forward(_ input: Tensor) -> Tensor {
+        let batch = input.shape.first ?? 0
+        var x = input                  // the activation
+        var layout = Layout.batchMajor
+        for step in steps {
+            switch step {
+            case .skip:
+                continue
+            case .layer(let layer):
+                x = layer.forward(inBatchMajor(x, layout, batch: batch), mode: .evaluation)
+                layout = .batchMajor
+            case .linear(let linear):
+                if runsSparse(linear, batch: batch) {
+                    let out = linear.layer.outputFeatures
+                    precondition(x.count == batch * linear.layer.inputFeatures,
+                                 "SparseInferenceNetwork: \(linear.layer.weight.name) expects \(linear.layer.inputFeatures) features, got \(x.shape)")
+                    linear.output.reshape(to: [out, batch])
+                    // yᵀ[out, B] = epilogue(b + W · xᵀ); x is read transposed while still [B, in].
+                    sparseGemm(linear.matrix!, layout == .batchMajor && batch > 1 ? .transposed : .none,
+                               n: batch, x.pointer, bias: linear.bias?.pointer, relu: linear.relu != nil,
+                               linear.output.pointer, workspace: workspace, variant: variant)
+                    x = linear.output
+                    layout = .featureMajor
+                } else {
+                    x = linear.layer.forward(inBatchMajor(x, layout, batch: batch), mode: .evaluation)
+                    if let relu = linear.relu { x = relu.forward(x, mode: .evaluation) }
+                    layout = .batchMajor
+                }
+            }
+        }
+        guard layout == .featureMajor else { return x }
+        let features = x.shape[0]
+        logits.reshape(to: [batch, features])
+        transpose(rows: features, columns: batch, x.pointer, logits.pointer, variant: variant)
+        return logits
+    }
+
+    /// `x` as `[B, features]`: itself if already so, else transposed into `batchMajor`.
+    private func inBatchMajor(_ x: Tensor, _ layout: Layout, batch: Int) -> Tensor {
+        guard layout == .featureMajor else { return x }
+        let features = x.shape[0]
+        batchMajor.reshape(to: [batch, features])
+        transpose(rows: features, columns: batch, x.pointer, batchMajor.pointer, variant: variant)
+        return batchMajor
+    }
+}
