@@ -57,10 +57,17 @@ public struct Dataset {
     /// The first `limit` examples (all if `limit` is nil or larger).
     public func prefix(_ limit: Int?) -> Dataset {
         guard let limit, limit < count else { return self }
-        let shape = [limit] + exampleShape
-        let result = Tensor(shape: shape)
-        result.pointer.update(from: images.pointer, count: result.count)
-        return Dataset(images: result, labels: Array(labels.prefix(limit)), classes: classes)
+        return examples(0..<limit)
+    }
+
+    /// The examples from `start` on.
+    public func suffix(from start: Int) -> Dataset { examples(start..<count) }
+
+    /// A copy of the examples in `range`.
+    public func examples(_ range: Range<Int>) -> Dataset {
+        let result = Tensor(shape: [range.count] + exampleShape)
+        result.pointer.update(from: images.pointer + range.lowerBound * exampleSize, count: result.count)
+        return Dataset(images: result, labels: Array(labels[range]), classes: classes)
     }
 }
 

@@ -19,7 +19,7 @@ public enum LeNet300100 {
         }
         layers.append(Linear(name: "fc3", inputFeatures: 100, outputFeatures: architecture.classes))
         return Network(architecture: architecture, layers: layers, outputWeightName: "fc3.weight",
-                       paperPruningRates: ["fc3.weight": 0.5],
+                       paperPruningRates: ["fc1.weight": 0.2, "fc2.weight": 0.2, "fc3.weight": 0.1],
                        initializer: { $0.role == .weight ? .glorotNormal : .zeros })
     }
 }

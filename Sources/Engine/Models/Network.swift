@@ -13,8 +13,10 @@ public final class Network {
     public let prunableParameterNames: [String]
     /// The output layer's weight ("fc3.weight"): papers prune it at a lower rate.
     public let outputWeightName: String
-    /// Per-layer pruning rates this model's paper used, relative to the base rate's
-    /// layers (e.g. Conv-2: conv 10%, fc 20%, output 10%); empty when uniform.
+    /// Per-layer pruning rates this model's paper used: the absolute fraction of the
+    /// remaining weights pruned per level, by parameter name (e.g. Conv-2:
+    /// ["conv1.weight": 0.1, "conv2.weight": 0.1, "fc1.weight": 0.2, "fc2.weight": 0.2,
+    /// "fc3.weight": 0.1]); empty when the paper pruned uniformly.
     public let paperPruningRates: [String: Double]
     /// How each parameter is initialised (the model's paper default).
     public let initializer: (Parameter) -> Initializer

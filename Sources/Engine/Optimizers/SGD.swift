@@ -12,6 +12,7 @@ public final class SGD: Optimizer {
     public let weightDecay: Float
     public var stepCount = 0
     private let storage = OptimizerState()
+    static let slotNames = ["momentum"]
 
     public init(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         precondition(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0")
@@ -29,7 +30,7 @@ public final class SGD: Optimizer {
                 for i in 0..<n { p[i] -= lr * (grad[i] + wd * p[i]) }
                 continue
             }
-            let v = storage.tensors(for: parameter, slots: ["momentum"])[0].pointer
+            let v = storage.tensors(for: parameter, slots: Self.slotNames)[0].pointer
             if nesterov {
                 for i in 0..<n {
                     let g = grad[i] + wd * p[i]

@@ -28,6 +28,10 @@ public struct BatchProgress: Sendable {
     public var batches: Int
     public var loss: Float
     public var imagesPerSecond: Double
+    /// Seconds since the epoch started.
+    public var elapsed: Double
+    /// Estimated seconds to the end of the epoch.
+    public var remaining: Double { elapsed / Double(max(batch, 1)) * Double(batches - batch) }
 }
 
 /// Trains a network with an optimizer and a learning-rate schedule.
@@ -82,8 +86,9 @@ public final class Trainer {
             lossSum += Double(batchLoss)
             images += loader.currentBatchSize
             if let progress, (batch + 1) % progressInterval == 0 || batch + 1 == batches {
+                let elapsed = (clock.now - start).seconds
                 progress(BatchProgress(epoch: epoch, batch: batch + 1, batches: batches, loss: batchLoss,
-                                       imagesPerSecond: Double(images) / (clock.now - start).seconds))
+                                       imagesPerSecond: Double(images) / elapsed, elapsed: elapsed))
             }
         }
         let seconds = (clock.now - start).seconds
