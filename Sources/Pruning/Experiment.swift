@@ -1,0 +1,43 @@
+import Engine
+import Foundation
+
+/// What every run of one recipe shares: the model, the data (loaded once), the
+/// training hyperparameters, the run folder, and where progress goes.
+public final class Experiment {
+    public let architecture: Architecture
+    public let data: DatasetPair
+    /// The training set's normalisation, stored in every checkpoint.
+    public let normalization: Normalization
+    public let settings: TrainingSettings
+    /// The recipe text, stored in every checkpoint (nil when run without a recipe).
+    public let recipeText: String?
+    public let layout: RunLayout
+    public let observer: RunObserver
+    /// Asked after every saved epoch; returning true stops the run with
+    /// `PruningError.interrupted` (the CLI sets it on Ctrl-C). A rerun resumes.
+    public var shouldStop: () -> Bool = { false }
+
+    public init(architecture: Architecture, data: DatasetPair, normalization: Normalization,
+                settings: TrainingSettings, recipeText: String?, layout: RunLayout, observer: RunObserver) {
+        self.architecture = architecture
+        self.data = data
+        self.normalization = normalization
+        self.settings = settings
+        self.recipeText = recipeText
+        self.layout = layout
+        self.observer = observer
+    }
+
+    /// Optimizer steps per epoch for this data and batch size.
+    public var stepsPerEpoch: Int { (data.train.count + settings.batchSize - 1) / settings.batchSize }
+
+    /// The dense run's schedule, in steps.
+    public var schedule: LearningRateSchedule { settings.makeSchedule(stepsPerEpoch: stepsPerEpoch) }
+
+    /// A new, uninitialised network with this experiment's normalisation.
+    public func makeNetwork() throws -> Network {
+        let network = try ModelZoo.build(architecture)
+        network.normalization = normalization
+        return network
+    }
+}

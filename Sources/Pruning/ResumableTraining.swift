@@ -1,0 +1,96 @@
+import Checkpoint
+import Engine
+import Foundation
+
+/// Trains for a range of schedule epochs, evaluating after each and saving a resume
+/// checkpoint (weights, optimizer state, mask) after each, so an interruption at any
+/// moment loses at most one epoch and the resumed run is bit-identical to an
+/// uninterrupted one: epoch `e`'s data order and dropout masks depend only on
+/// `(seed, e)`, and the optimizer state is restored exactly.
+///
+/// Dense training and every pruning level's retraining both run through here.
+struct ResumableTraining {
+    let experiment: Experiment
+    let network: Network
+    let optimizer: Optimizer
+    let schedule: LearningRateSchedule
+    let seed: UInt64
+    let mask: Mask?
+    /// Schedule epochs to run: `first ..< first + count`.
+    let first: Int
+    let count: Int
+    /// Where the per-epoch resume checkpoint goes.
+    let resumeFile: URL
+    let context: String
+    /// Attributes stored with the resume checkpoint.
+    let attributes: [String: String]
+
+    /// Runs the remaining epochs; `afterEpoch(e, state)` runs after epoch `e` is saved,
+    /// with the checkpoint just written. Returns the last evaluation and checkpoint
+    /// (nil when every epoch was already done and `resumeFile` is absent).
+    func run(afterEpoch: (Int, CheckpointContents) throws -> Void = { _, _ in }) throws -> (Evaluation, CheckpointContents?) {
+        let trainer = Trainer(network: network, optimizer: optimizer, schedule: schedule,
+                              trainingSet: experiment.data.train, batchSize: experiment.settings.batchSize,
+                              clipNorm: experiment.settings.clipNorm, dataSeed: seed)
+        if let mask { trainer.hooks.append(MaskEnforcer(mask: mask, network: network)) }
+        var start = first
+        var evaluation = Evaluation(loss: .nan, accuracy: .nan)
+        var last: CheckpointContents? = nil
+        if FileManager.default.fileExists(atPath: resumeFile.path) {
+            let saved = try CheckpointFile.read(resumeFile.path)
+            try saved.restore(into: network, optimizer: optimizer)
+            if let mask { guard try Mask.from(saved, network: network) == mask else {
+                throw PruningError.incompatible("\(resumeFile.path): its mask differs from this level's; delete it to restart the level")
+            } }
+            start = saved.epoch
+            last = saved
+            evaluation = Evaluation(loss: saved.metrics["test_loss"] ?? .nan, accuracy: saved.metrics["test_accuracy"] ?? .nan)
+            experiment.observer.skipped("\(context): resuming after epoch \(start - first) of \(count)")
+        }
+        let end = first + count
+        guard start < end else { return (evaluation, last) }
+        for epoch in start..<end {
+            let summary = trainer.trainEpoch(epoch) { progress in
+                experiment.observer.batchProgress(progress, epochs: end, context: context)
+            }
+            evaluation = Engine.evaluate(network, on: experiment.data.test)
+            experiment.observer.epochFinished(summary, evaluation: evaluation, epochs: end, context: context)
+            let state = experiment.checkpoint(network: network, optimizer: optimizer, mask: mask, schedule: schedule,
+                                              step: (epoch + 1) * trainer.stepsPerEpoch, epoch: epoch + 1, seed: seed,
+                                              evaluation: evaluation, attributes: attributes)
+            try CheckpointFile.write(state, to: resumeFile.path, format: .dense)
+            try afterEpoch(epoch, state)
+            last = state
+            if epoch + 1 < end, experiment.shouldStop() { throw PruningError.interrupted(context) }
+        }
+        return (evaluation, last)
+    }
+}
+
+extension Experiment {
+    /// A checkpoint of `network` (and optionally its optimizer and mask) with this
+    /// experiment's metadata.
+    func checkpoint(network: Network, optimizer: Optimizer?, mask: Mask?, schedule: LearningRateSchedule,
+                    step: Int, epoch: Int, seed: UInt64, evaluation: Evaluation?,
+                    attributes: [String: String]) -> CheckpointContents {
+        var contents = CheckpointContents(network: network, optimizer: optimizer, schedule: schedule,
+                                          step: step, epoch: epoch, seed: seed)
+        contents.recipe = recipeText
+        contents.masks = mask?.tensors ?? [:]
+        if let evaluation {
+            contents.metrics["test_accuracy"] = evaluation.accuracy
+            contents.metrics["test_loss"] = evaluation.loss
+        }
+        contents.metrics["sparsity"] = mask?.sparsity ?? 0
+        contents.attributes = attributes
+        return contents
+    }
+}
+
+extension Mask {
+    /// The mask stored in a checkpoint, or the all-ones mask when it holds none.
+    public static func from(_ contents: CheckpointContents, network: Network) throws -> Mask {
+        if contents.masks.isEmpty { return Mask(allOnesFor: network) }
+        return try Mask(tensors: contents.masks, network: network)
+    }
+}

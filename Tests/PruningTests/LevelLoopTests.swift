@@ -1,0 +1,167 @@
+import Checkpoint
+import Engine
+import Foundation
+import Pruning
+import Reports
+import TestSupport
+import XCTest
+
+/// The level loop and the retraining strategies, on a tiny synthetic task.
+final class LevelLoopTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-levels-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    /// 3 epochs of SGD with a multistep schedule (x0.1 at epoch 2), rewind point at epoch 1.
+    private func experiment(root: URL? = nil) throws -> Experiment {
+        var data = DataSettings(dataset: .synthetic)
+        data.syntheticTrain = 96; data.syntheticTest = 48; data.syntheticClasses = 3; data.syntheticSide = 5
+        let (pair, normalization) = try data.load()
+        var train = TrainingSettings()
+        train.optimizer = .sgd; train.learningRate = 0.05; train.momentum = 0.9; train.batchSize = 16
+        train.epochs = 3; train.rewindEpoch = 1; train.schedule = .multistep; train.milestones = [2]; train.gamma = 0.1
+        let architecture = Architecture(model: "lenet-300-100", inputShape: [1, 5, 5], classes: 3)
+        return Experiment(architecture: architecture, data: pair, normalization: normalization, settings: train,
+                          recipeText: nil, layout: RunLayout(root: root ?? folder), observer: SilentObserver())
+    }
+
+    private let plan = PruningPlan(fraction: 0.5, rates: ["fc3.weight": 0.25], targetSparsity: 0.8)
+
+    private func weights(_ url: URL) throws -> [String: [Float]] {
+        try CheckpointFile.read(url.path).parameters.mapValues(\.values)
+    }
+
+    func testEachStrategyStartsFromItsWeightsAndSchedulePoint() throws {
+        let experiment = try experiment()
+        try DenseTraining(experiment: experiment, seed: 0).run()
+        let layout = experiment.layout
+        let initial = try weights(layout.dense(0, .initial)), rewind = try weights(layout.dense(0, .rewind))
+        let final = try weights(layout.dense(0, .final))
+        XCTAssertEqual(try CheckpointFile.read(layout.dense(0, .rewind).path).epoch, 1)
+        XCTAssertNotEqual(initial["fc1.weight"], rewind["fc1.weight"])
+        let steps = experiment.stepsPerEpoch                                       // 6
+        let expectations: [(String, [String: [Float]]?, Float)] = [
+            ("fine-tune", final, 0.005),            // final weights, the final LR held
+            ("weight-rewind", rewind, 0.05),        // epoch-1 weights, schedule from epoch 1
+            ("lr-rewind", final, 0.05),             // final weights, schedule from epoch 1
+            ("lottery", initial, 0.05),             // initial weights, schedule from 0
+            ("random-reinit", nil, 0.05),           // fresh weights
+        ]
+        for (name, source, firstRate) in expectations {
+            let strategy = RetrainingStrategy.preset(name, rewindEpoch: 1)!
+            let chain = IterativePruning(experiment: experiment, seed: 0, strategy: strategy, plan: plan)
+            let (network, mask) = try chain.prepare(level: 1)
+            XCTAssertEqual(mask.remaining("fc1.weight"), mask.size("fc1.weight") / 2, name)
+            for p in network.parameters where mask.names.contains(p.name) {
+                let m = mask.values[p.name]!
+                for i in 0..<p.value.count {
+                    if m[i] == 0 { XCTAssertEqual(p.value[i], 0, "\(name) \(p.name)[\(i)] is pruned") }
+                    else if let source { XCTAssertEqual(p.value[i], source[p.name]![i], "\(name) \(p.name)[\(i)]") }
+                }
+            }
+            if source == nil {
+                let w = network.parameter(named: "fc2.weight")!.value
+                XCTAssertNotEqual((0..<w.count).filter { mask.values["fc2.weight"]![$0] == 1 }.map { w[$0] },
+                                  (0..<w.count).filter { mask.values["fc2.weight"]![$0] == 1 }.map { initial["fc2.weight"]![$0] })
+            }
+            let (schedule, first, count) = chain.retraining
+            XCTAssertEqual(schedule.learningRate(atStep: first * steps), firstRate, accuracy: 1e-7, name)
+            XCTAssertEqual(count, name == "lottery" || name == "random-reinit" ? 3 : 2, name)
+        }
+    }
+
+    func testFullChainMasksOnlyShrinkAndReachTheTarget() throws {
+        let experiment = try experiment()
+        try DenseTraining(experiment: experiment, seed: 0).run()
+        for name in ["lr-rewind", "random-reinit"] {
+            let strategy = RetrainingStrategy.preset(name, rewindEpoch: 1)!
+            let chain = IterativePruning(experiment: experiment, seed: 0, strategy: strategy, plan: plan)
+            let rows = try chain.run()
+            XCTAssertEqual(rows.count, 3)                                          // 50%, 25%, 20%
+            var previous: Mask? = nil
+            for level in 1...rows.count {
+                let contents = try CheckpointFile.read(experiment.layout.level(0, name, level).path)
+                let network = try contents.makeNetwork()
+                let mask = try Mask.from(contents, network: network)
+                if let previous { XCTAssertTrue(mask.isSubset(of: previous), "\(name) level \(level)") }
+                for n in mask.names {
+                    let w = contents.parameters[n]!, m = mask.values[n]!
+                    for i in 0..<w.count where m[i] == 0 { XCTAssertEqual(w[i], 0) }
+                }
+                XCTAssertEqual(mask.weightsRemaining, rows[level - 1].weightsRemaining)
+                previous = mask
+            }
+            XCTAssertEqual(previous!.totalRemaining, plan.targetRemaining(total: previous!.totalSize))
+        }
+        // random-reinit keeps the lottery ticket's masks.
+        for level in 1...3 {
+            let lottery = try CheckpointFile.read(experiment.layout.level(0, "lottery", level).path).masks
+            let reinit = try CheckpointFile.read(experiment.layout.level(0, "random-reinit", level).path).masks
+            XCTAssertEqual(lottery.mapValues(\.values), reinit.mapValues(\.values))
+        }
+    }
+
+    func testInterruptedChainResumesToTheSameResult() throws {
+        let strategy = RetrainingStrategy.preset("weight-rewind", rewindEpoch: 1)!
+        let straight = try experiment(root: folder.appendingPathComponent("straight"))
+        try DenseTraining(experiment: straight, seed: 1).run()
+        try IterativePruning(experiment: straight, seed: 1, strategy: strategy, plan: plan).run()
+
+        // Stop after every saved epoch, rerunning each time, through dense training and every level.
+        let root = folder.appendingPathComponent("interrupted")
+        var interruptions = 0
+        while true {
+            let resumed = try experiment(root: root)
+            var epochs = 0
+            resumed.shouldStop = { epochs += 1; return epochs == 1 }
+            do {
+                try DenseTraining(experiment: resumed, seed: 1).run()
+                try IterativePruning(experiment: resumed, seed: 1, strategy: strategy, plan: plan).run()
+                break
+            } catch PruningError.interrupted {
+                interruptions += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(interruptions, 4)
+        for level in 1...3 {
+            let a = try CheckpointFile.read(straight.layout.level(1, strategy.name, level).path)
+            let b = try CheckpointFile.read(RunLayout(root: root).level(1, strategy.name, level).path)
+            XCTAssertEqual(a.parameters.mapValues(\.values), b.parameters.mapValues(\.values), "level \(level)")
+            XCTAssertEqual(a.masks.mapValues(\.values), b.masks.mapValues(\.values), "level \(level)")
+            XCTAssertEqual(a.metrics["test_accuracy"], b.metrics["test_accuracy"])
+        }
+    }
+
+    func testFinishedLevelsAreSkipped() throws {
+        let experiment = try experiment()
+        try DenseTraining(experiment: experiment, seed: 0).run()
+        let strategy = RetrainingStrategy.preset("fine-tune", rewindEpoch: 1)!
+        let chain = IterativePruning(experiment: experiment, seed: 0, strategy: strategy, plan: plan)
+        let first = try chain.run()
+        let file = experiment.layout.level(0, strategy.name, 2)
+        let stamp = try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as! Date
+        let second = try chain.run()
+        XCTAssertEqual(first, second)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as! Date, stamp)
+    }
+
+    func testMissingDenseCheckpointIsAClearError() throws {
+        let experiment = try experiment()
+        let chain = IterativePruning(experiment: experiment, seed: 0, strategy: RetrainingStrategy.preset("lottery", rewindEpoch: 0)!, plan: plan)
+        XCTAssertThrowsError(try chain.run()) { error in
+            XCTAssertTrue("\(error)".contains("final.h5"), "\(error)")
+            XCTAssertTrue("\(error)".contains("pruning starts from the trained dense network"), "\(error)")
+        }
+    }
+
+    func testRewindBeyondTrainingIsRejected() {
+        XCTAssertThrowsError(try RetrainingStrategy.preset("weight-rewind", rewindEpoch: 5)!.validate(totalEpochs: 3)) { error in
+            XCTAssertTrue("\(error)".contains("beyond training"), "\(error)")
+        }
+    }
+}
