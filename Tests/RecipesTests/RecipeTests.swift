@@ -1,0 +1,125 @@
+import Engine
+import Pruning
+import Recipes
+import XCTest
+
+/// Recipe parsing: the happy path, and one clear error per kind of mistake.
+final class RecipeTests: XCTestCase {
+    private let valid = """
+    name: tiny
+    seeds: [0, 1]
+    data: {dataset: synthetic, synthetic: {train: 64, test: 32, classes: 3, side: 4}}
+    model: lenet-300-100
+    train:
+      optimizer: sgd
+      lr: 0.1
+      momentum: 0.9
+      batch_size: 16
+      epochs: 4
+      rewind_epoch: 1
+      schedule: {kind: multistep, milestones: [2, 3], gamma: 0.1}
+    prune: {criterion: magnitude, scope: global, fraction: 0.2, rates: {fc3.weight: 0.1}, target: 0.9}
+    retrain: [fine-tune, {weight-rewind: {epoch: 2}}, lr-rewind, lottery, random-reinit,
+              {my-mix: {weights: rewind, lr: fixed, epochs: 3}}]
+    """
+
+    func testValidRecipeParsesEveryField() throws {
+        let recipe = try Recipe.parse(valid, file: "tiny.yaml")
+        XCTAssertEqual(recipe.name, "tiny")
+        XCTAssertEqual(recipe.seeds, [0, 1])
+        XCTAssertEqual(recipe.architecture, Architecture(model: "lenet-300-100", inputShape: [1, 4, 4], classes: 3))
+        XCTAssertEqual(recipe.train.milestones, [2, 3])
+        XCTAssertEqual(recipe.train.momentum, 0.9)
+        XCTAssertEqual(recipe.prune, PruningPlan(criterion: .magnitude, scope: .global, fraction: 0.2,
+                                                 rates: ["fc3.weight": 0.1], targetSparsity: 0.9))
+        XCTAssertEqual(recipe.strategies.map(\.name), ["fine-tune", "weight-rewind", "lr-rewind", "lottery", "random-reinit", "my-mix"])
+        XCTAssertEqual(recipe.strategies[1].rewindEpoch, 2)
+        XCTAssertEqual(recipe.strategies[1].learningRate, .replay(fromEpoch: 2))
+        XCTAssertEqual(recipe.strategies[0].rewindEpoch, 1)
+        XCTAssertEqual(recipe.strategies[5], RetrainingStrategy(name: "my-mix", weights: .rewindPoint, learningRate: .finalValueFixed,
+                                                                rewindEpoch: 1, epochs: 3))
+        XCTAssertEqual(recipe.hash.count, 8)
+        // Comments and layout do not change the hash; a value does.
+        XCTAssertEqual(try Recipe.parse("# comment\n" + valid, file: "x").hash, recipe.hash)
+        XCTAssertNotEqual(try Recipe.parse(valid.replacingOccurrences(of: "lr: 0.1", with: "lr: 0.2"), file: "x").hash, recipe.hash)
+    }
+
+    /// Each mistake → (line, key, words the message must contain).
+    func testErrorsNameTheFileLineKeyAndExpectation() {
+        let cases: [(String, String, Int?, String, String)] = [
+            ("lr: 0.1", "lr: -0.1", 7, "train.lr", "expected a positive learning rate"),
+            ("batch_size: 16", "batch_size: 0", 9, "train.batch_size", "expected a positive integer, got 0"),
+            ("momentum: 0.9", "momentum: fast", 8, "train.momentum", "got 'fast'"),
+            ("epochs: 4", "epochs: 4\n  warmup: 2", 11, "train.warmup", "unknown key"),
+            ("model: lenet-300-100", "model: lenet-9000", 4, "model", "expected one of"),
+            ("dataset: synthetic", "dataset: imagenet", 3, "data.dataset", "expected one of fashion-mnist"),
+            ("target: 0.9", "target: 1.5", 13, "prune.target", "expected a sparsity in (0, 1)"),
+            ("fc3.weight: 0.1", "fc4.weight: 0.1", 13, "prune.rates.fc4.weight", "not a prunable parameter"),
+            ("milestones: [2, 3]", "milestones: [3, 2]", 12, "train.schedule.milestones", "strictly increasing"),
+            ("milestones: [2, 3]", "milestones: [2, 7]", 12, "train.schedule.milestones", "not before the end of training"),
+            ("rewind_epoch: 1", "rewind_epoch: 4", 11, "train.rewind_epoch", "before the end of training"),
+            ("{weight-rewind: {epoch: 2}}", "{weight-rewind: {epoch: 9}}", 14, "retrain.weight-rewind", "beyond training"),
+            ("lr-rewind, lottery", "lr-rewind, lotto", 14, "retrain", "unknown strategy 'lotto'"),
+            ("seeds: [0, 1]", "seeds: [0, 0]", 2, "seeds", "distinct"),
+            ("name: tiny", "nam: tiny", 1, "name", "missing"),
+        ]
+        for (from, to, line, key, words) in cases {
+            let text = valid.replacingOccurrences(of: from, with: to)
+            XCTAssertNotEqual(text, valid, "case \(key) did not change the recipe")
+            XCTAssertThrowsError(try Recipe.parse(text, file: "r.yaml"), key) { error in
+                guard let error = error as? RecipeError else { return XCTFail("\(key): \(error)") }
+                XCTAssertEqual(error.key, key, "\(error)")
+                if let line { XCTAssertEqual(error.line, line, "\(error)") }
+                XCTAssertTrue(error.description.contains(words), "\(error)")
+                XCTAssertTrue(error.description.hasPrefix("r.yaml:"), "\(error)")
+                XCTAssertFalse(error.description.contains("\n"), "one line: \(error)")
+            }
+        }
+    }
+
+    func testMalformedYAMLAndMissingFiles() {
+        XCTAssertThrowsError(try Recipe.parse("name: [unclosed", file: "bad.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("bad.yaml:"), "\(error)")
+            XCTAssertTrue("\(error)".contains("not valid YAML"), "\(error)")
+        }
+        XCTAssertThrowsError(try Recipe.load(path: "/nonexistent/recipe.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent/recipe.yaml"), "\(error)")
+        }
+        let missingData = valid.replacingOccurrences(of: "{dataset: synthetic, synthetic: {train: 64, test: 32, classes: 3, side: 4}}",
+                                                     with: "{dataset: fashion-mnist, path: /nonexistent}")
+        XCTAssertThrowsError(try Recipe.parse(missingData, file: "r.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent/train-images-idx3-ubyte.gz not found"), "\(error)")
+        }
+    }
+
+    func testShardsPartitionTheChains() throws {
+        let recipe = try Recipe.parse(valid, file: "tiny.yaml")
+        let units = recipe.chainUnits
+        // 2 seeds x (fine-tune, weight-rewind, lr-rewind, {lottery, random-reinit}, my-mix)
+        XCTAssertEqual(units.count, 10)
+        XCTAssertEqual(units.filter { $0.strategies.count == 2 }.map { $0.strategies.map(\.name) },
+                       [["lottery", "random-reinit"], ["lottery", "random-reinit"]])
+        for n in 1...4 {
+            var owners = [Int](repeating: 0, count: units.count)
+            for i in 1...n { for u in units.indices where Shard(index: i, count: n).owns(u) { owners[u] += 1 } }
+            XCTAssertEqual(owners, [Int](repeating: 1, count: units.count), "\(n) shards")
+        }
+        XCTAssertNil(Shard("0/2"))
+        XCTAssertNil(Shard("3/2"))
+        XCTAssertEqual(Shard("2/3"), Shard(index: 2, count: 3))
+    }
+
+    func testShippedRecipesAreValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("recipes")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+        XCTAssertFalse(files.isEmpty)
+        for file in files {
+            do {
+                _ = try Recipe.load(path: folder.appendingPathComponent(file).path)
+            } catch let error as RecipeError where error.message.contains("not found") {
+                continue   // a dataset that is not installed here (CIFAR-10); the rest was valid up to that point
+            }
+        }
+    }
+}
