@@ -12,8 +12,8 @@ let package = Package(
         .executable(name: "rewind", targets: ["rewind"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
-        // TODO-ENABLE .library(name: "Pruning", targets: ["Pruning"]),
-        // TODO-ENABLE .library(name: "Recipes", targets: ["Recipes"]),
+        .library(name: "Pruning", targets: ["Pruning"]),
+        .library(name: "Recipes", targets: ["Recipes"]),
         .library(name: "Reports", targets: ["Reports"]),
     ],
     dependencies: [
@@ -34,20 +34,20 @@ let package = Package(
         // MARK: Rewind's libraries
         .target(name: "Engine", dependencies: ["CBLAS", "CZlib", "CKernels"]),
         .target(name: "Checkpoint", dependencies: ["Engine", "CHDF5"]),
-        // TODO-ENABLE .target(name: "Pruning", dependencies: ["Engine", "Checkpoint"]),
+        .target(name: "Pruning", dependencies: ["Engine", "Checkpoint", "Reports"]),
         .target(name: "Reports"),
-        // TODO-ENABLE .target(name: "Recipes", dependencies: ["Engine", "Pruning", "Reports", "Yams"]),
+        .target(name: "Recipes", dependencies: ["Engine", "Pruning", "Yams"]),
         .executableTarget(name: "rewind", dependencies: [
-            "Engine",
+            "Engine", "Checkpoint", "Pruning", "Recipes", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
-        // TODO-ENABLE .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Engine", "TestSupport"]),
-        // TODO-ENABLE .testTarget(name: "PruningTests", dependencies: ["Pruning", "Checkpoint", "Engine", "TestSupport"]),
-        // TODO-ENABLE .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
-        // TODO-ENABLE .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Engine", "TestSupport"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Checkpoint", "Engine", "TestSupport"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     ]
 )

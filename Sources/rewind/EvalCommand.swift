@@ -1,0 +1,39 @@
+import ArgumentParser
+import Checkpoint
+import Engine
+import Foundation
+import Recipes
+
+/// `rewind eval --from FILE`: test accuracy and loss of any checkpoint (dense or
+/// sparse export), the network rebuilt from the file alone.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Evaluate a checkpoint on its test set.")
+
+    @Option(help: "The checkpoint.") var from: String
+    @Option(help: "Folder of the dataset's files (default: the recipe's, else Fashion-MNIST's).") var dataPath: String?
+    @Flag(help: "Print {\"test_accuracy\", \"test_loss\", \"sparsity\"} as the last line.") var json = false
+
+    func run() throws {
+        let contents = try CheckpointFile.read(from)
+        let network = try contents.makeNetwork()
+        var data = DataSettings()
+        if let text = contents.recipe, let recipe = try? Recipe.parse(text, file: from) { data = recipe.data }
+        if let dataPath { data.path = dataPath }
+        data.trainLimit = nil
+        let raw = try data.loadRaw()
+        let test = raw.test.normalized(by: network.normalization)
+        let clock = ContinuousClock(), start = clock.now
+        let evaluation = evaluate(network, on: test)
+        let seconds = (clock.now - start).seconds
+        let sparsity = contents.masks.isEmpty ? 0 : 1 - Double(contents.masks.values.reduce(0) { $0 + $1.nonZeroCount })
+            / Double(contents.masks.values.reduce(0) { $0 + $1.count })
+        if json {
+            struct Line: Encodable { let test_accuracy: Double, test_loss: Double, sparsity: Double }
+            printJSONLine(Line(test_accuracy: evaluation.accuracy, test_loss: evaluation.loss, sparsity: sparsity))
+        } else {
+            print(String(format: "%@: test accuracy %.2f%%, test loss %.4f, sparsity %.2f%% (%d images in %@)", from,
+                         evaluation.accuracy * 100, evaluation.loss, sparsity * 100, test.count, formatDuration(seconds)))
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Checkpoint
+import Engine
+import Foundation
+
+/// `rewind export --from FILE --sparse --out OUT`: rewrites a checkpoint, with every
+/// masked weight in CSR form (`--sparse`) so the file shrinks with density.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a checkpoint in sparse (CSR) or dense form, e.g. for deployment or for SciPy/PyTorch users.")
+
+    @Option(help: "The checkpoint to export.") var from: String
+    @Option(help: "Where to write the export.") var out: String
+    @Flag(help: "Store masked weights as CSR (data, indices, indptr), compressed.") var sparse = false
+    @Flag(help: "Leave out optimizer state (smaller; the export cannot resume training).") var dropOptimizer = false
+
+    func run() throws {
+        var contents = try CheckpointFile.read(from)
+        if dropOptimizer { contents.optimizer = nil }
+        if sparse && contents.masks.isEmpty {
+            print("note: \(from) has no masks, so nothing is stored as CSR (prune it first)", to: &standardError)
+        }
+        try CheckpointFile.write(contents, to: out, format: sparse ? .sparse : .dense)
+        let before = try FileManager.default.attributesOfItem(atPath: from)[.size] as? Int ?? 0
+        let after = try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int ?? 0
+        print(String(format: "wrote %@: %d bytes (%.1f%% of %@'s %d bytes)", out, after, 100 * Double(after) / Double(max(before, 1)), from, before))
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `rewind`: lottery-ticket pruning and retraining from the command line.
+@main
+struct Rewind: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rewind",
+        abstract: "Prune neural networks and retrain them by fine-tuning, weight rewinding or learning-rate rewinding.",
+        discussion: """
+        Typical use:
+          rewind compare recipes/quickstart.yaml        every strategy, every level -> report
+          rewind train recipes/lenet300-fashion.yaml     dense training (keeps init, rewind point, final)
+          rewind prune --from checkpoints/<run>/seed-0/dense/final.h5 --to 0.95 --strategy lr-rewind --out pruned.h5
+          rewind export --from pruned.h5 --sparse --out pruned-sparse.h5
+        """,
+        subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, ReportCommand.self,
+                      EvalCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self])
+}
