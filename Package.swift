@@ -49,5 +49,6 @@ let package = Package(
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "Checkpoint", "Engine", "TestSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "CLITests", dependencies: ["rewind"]),
     ]
 )

@@ -34,13 +34,11 @@ public struct DenseTraining {
         let optimizer = settings.makeOptimizer()
         let schedule = experiment.schedule
         let attributes = ["role": "dense", "strategy": "dense", "level": "0"]
-        if !FileManager.default.fileExists(atPath: layout.dense(seed, .initial).path) {
-            let initial = experiment.checkpoint(network: network, optimizer: nil, mask: nil, schedule: schedule, step: 0,
-                                                epoch: 0, seed: seed, evaluation: nil, attributes: attributes)
-            try CheckpointFile.write(initial, to: layout.dense(seed, .initial).path, format: .dense)
-            if settings.rewindEpoch == 0 {
-                try CheckpointFile.write(initial, to: layout.dense(seed, .rewind).path, format: .dense)
-            }
+        let initial = experiment.checkpoint(network: network, optimizer: nil, mask: nil, schedule: schedule, step: 0,
+                                            epoch: 0, seed: seed, evaluation: nil, attributes: attributes)
+        for role in settings.rewindEpoch == 0 ? [DenseCheckpoint.initial, .rewind] : [.initial]
+        where !FileManager.default.fileExists(atPath: layout.dense(seed, role).path) {
+            try CheckpointFile.write(initial, to: layout.dense(seed, role).path, format: .dense)
         }
         let training = ResumableTraining(experiment: experiment, network: network, optimizer: optimizer, schedule: schedule,
                                          seed: seed, mask: nil, first: 0, count: settings.epochs,

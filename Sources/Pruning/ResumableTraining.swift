@@ -25,8 +25,8 @@ struct ResumableTraining {
     /// Attributes stored with the resume checkpoint.
     let attributes: [String: String]
 
-    /// Runs the remaining epochs; `afterEpoch(e, state)` runs after epoch `e` is saved,
-    /// with the checkpoint just written. Returns the last evaluation and checkpoint
+    /// Runs the remaining epochs; `afterEpoch(e, state)` runs after epoch `e`, with its
+    /// checkpoint, just before that checkpoint becomes the resume point. Returns the last evaluation and checkpoint
     /// (nil when every epoch was already done and `resumeFile` is absent).
     func run(afterEpoch: (Int, CheckpointContents) throws -> Void = { _, _ in }) throws -> (Evaluation, CheckpointContents?) {
         let trainer = Trainer(network: network, optimizer: optimizer, schedule: schedule,
@@ -58,8 +58,10 @@ struct ResumableTraining {
             let state = experiment.checkpoint(network: network, optimizer: optimizer, mask: mask, schedule: schedule,
                                               step: (epoch + 1) * trainer.stepsPerEpoch, epoch: epoch + 1, seed: seed,
                                               evaluation: evaluation, attributes: attributes)
-            try CheckpointFile.write(state, to: resumeFile.path, format: .dense)
+            // The caller's files first, then the resume point: a kill between the two
+            // redoes this epoch and rewrites the same files, never skips them.
             try afterEpoch(epoch, state)
+            try CheckpointFile.write(state, to: resumeFile.path, format: .dense)
             last = state
             if epoch + 1 < end, experiment.shouldStop() { throw PruningError.interrupted(context) }
         }

@@ -17,6 +17,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed repetitions (the median is reported).") var repeats: Int = 5
     @Flag(help: "Shorter runs.") var quick = false
     @Flag(help: "Measure the one- vs two-thread gemm crossover instead.") var gemm = false
+    @Flag(help: "Measure dense versus sparse inference of magnitude-pruned networks (0-98% sparsity) and checkpoint bytes.")
+    var sparse = false
     @Flag(help: "One JSON line per measurement.") var json = false
 
     /// The peer script's models and learning rates (Adam).
@@ -25,6 +27,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if gemm { return GemmCrossover.measure(json: json) }
         let names = models?.split(separator: ",").map(String.init) ?? Self.peerModels.map(\.name).filter { ModelZoo.builders[$0] != nil }
+        if sparse { return try SparseBench.run(models: models == nil ? ["lenet-300-100"] : names, json: json) }
         let trainingBatches = batches.split(separator: ",").compactMap { Int($0) }
         let data = Self.loadData()
         if !json { print("data: \(data.description), \(GemmThreads.maximum) threads max, gemm threshold \(GemmThreads.threshold) multiply-adds") }

@@ -12,7 +12,13 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "The checkpoint.") var from: String
     @Option(help: "Folder of the dataset's files (default: the recipe's, else Fashion-MNIST's).") var dataPath: String?
+    @Option(help: "Inference path: auto (sparse kernels for layers below the measured crossover density), dense or sparse.")
+    var path: String = "auto"
     @Flag(help: "Print {\"test_accuracy\", \"test_loss\", \"sparsity\"} as the last line.") var json = false
+
+    func validate() throws {
+        guard ["auto", "dense", "sparse"].contains(path) else { throw ValidationError("--path: expected auto, dense or sparse, got '\(path)'") }
+    }
 
     func run() throws {
         let contents = try CheckpointFile.read(from)
@@ -24,7 +30,17 @@ struct EvalCommand: ParsableCommand {
         let raw = try data.loadRaw()
         let test = raw.test.normalized(by: network.normalization)
         let clock = ContinuousClock(), start = clock.now
-        let evaluation = evaluate(network, on: test)
+        let evaluation: Evaluation
+        var kernels = "dense"
+        if path == "dense" || (path == "auto" && contents.masks.isEmpty) {
+            evaluation = evaluate(network, on: test)
+        } else {
+            // Sparse kernels for masked layers below the crossover (or every Linear with --path sparse).
+            let sparse = SparseInferenceNetwork(network: network, crossoverDensity: path == "sparse" ? 1 : nil, masks: contents.masks)
+            evaluation = evaluate(on: test) { sparse.forward($0) }
+            kernels = sparse.linearLayers.map { "\($0.name) \(sparse.kernel(for: $0.name, batch: 1000) == .sparse ? "sparse" : "dense")" }
+                .joined(separator: ", ")
+        }
         let seconds = (clock.now - start).seconds
         let sparsity = contents.masks.isEmpty ? 0 : 1 - Double(contents.masks.values.reduce(0) { $0 + $1.nonZeroCount })
             / Double(contents.masks.values.reduce(0) { $0 + $1.count })
@@ -32,8 +48,8 @@ struct EvalCommand: ParsableCommand {
             struct Line: Encodable { let test_accuracy: Double, test_loss: Double, sparsity: Double }
             printJSONLine(Line(test_accuracy: evaluation.accuracy, test_loss: evaluation.loss, sparsity: sparsity))
         } else {
-            print(String(format: "%@: test accuracy %.2f%%, test loss %.4f, sparsity %.2f%% (%d images in %@)", from,
-                         evaluation.accuracy * 100, evaluation.loss, sparsity * 100, test.count, formatDuration(seconds)))
+            print(String(format: "%@: test accuracy %.2f%%, test loss %.4f, sparsity %.2f%% (%d images in %@; %@)", from,
+                         evaluation.accuracy * 100, evaluation.loss, sparsity * 100, test.count, formatDuration(seconds), kernels))
         }
     }
 }

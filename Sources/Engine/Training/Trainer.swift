@@ -117,12 +117,18 @@ public final class Trainer {
 
 /// Evaluates `network` on `dataset` in batches of `batchSize` (evaluation mode).
 public func evaluate(_ network: Network, on dataset: Dataset, batchSize: Int = 1000) -> Evaluation {
+    evaluate(on: dataset, batchSize: batchSize) { network.forward($0, mode: .evaluation) }
+}
+
+/// Evaluates any inference path (`forward` maps a batch `[B, C, H, W]` to logits
+/// `[B, classes]`, e.g. a `SparseInferenceNetwork`) on `dataset`: mean loss and accuracy.
+public func evaluate(on dataset: Dataset, batchSize: Int = 1000, forward: (Tensor) -> Tensor) -> Evaluation {
     let loader = BatchLoader(dataset: dataset, batchSize: batchSize)
     loader.startEpoch(seed: nil, epoch: 0)
     var lossSum = 0.0, correct = 0
     for batch in 0..<loader.batchesPerEpoch {
         loader.load(batch: batch)
-        let logits = network.forward(loader.inputs, mode: .evaluation)
+        let logits = forward(loader.inputs)
         let (l, c) = loader.labels.withUnsafeBufferPointer {
             SoftmaxCrossEntropy.lossSumAndCorrect(logits: logits, labels: $0.baseAddress!)
         }
