@@ -32,10 +32,11 @@ let package = Package(
         .target(name: "CKernels"),
 
         // MARK: Rewind's libraries
+        .target(name: "AtomicFile"),
         .target(name: "Engine", dependencies: ["CBLAS", "CZlib", "CKernels"]),
-        .target(name: "Checkpoint", dependencies: ["Engine", "CHDF5"]),
-        .target(name: "Pruning", dependencies: ["Engine", "Checkpoint", "Reports"]),
-        .target(name: "Reports"),
+        .target(name: "Checkpoint", dependencies: ["Engine", "CHDF5", "AtomicFile"]),
+        .target(name: "Pruning", dependencies: ["Engine", "Checkpoint", "Reports", "AtomicFile"]),
+        .target(name: "Reports", dependencies: ["AtomicFile"]),
         .target(name: "Recipes", dependencies: ["Engine", "Pruning", "Yams"]),
         .executableTarget(name: "rewind", dependencies: [
             "Engine", "Checkpoint", "Pruning", "Recipes", "Reports",
@@ -45,10 +46,13 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Engine", "TestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Engine", "TestSupport", "AtomicFile"]),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "Checkpoint", "Engine", "TestSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        // Runs the built `rewind` binary (next to the test bundle) against a real
+        // one-node Slurm started by scripts/slurm-local-cluster.sh.
+        .testTarget(name: "SlurmTests", dependencies: ["Recipes", "Reports", "Pruning"]),
         .testTarget(name: "CLITests", dependencies: ["rewind"]),
     ]
 )

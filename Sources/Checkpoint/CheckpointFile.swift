@@ -1,3 +1,4 @@
+import AtomicFile
 /// Reading and writing Rewind checkpoints: HDF5 files in schema v1
 /// (docs/checkpoint-format.md).
 ///
@@ -11,7 +12,7 @@ public enum CheckpointFile {
     /// Writes `contents` to `path`, atomically: the file at `path` is either the
     /// previous one, untouched, or the complete new one. The HDF5 file is built in
     /// memory, then written to a temporary file in the same directory, fsynced and
-    /// renamed over `path` (`AtomicFileReplacement`).
+    /// renamed over `path` (`AtomicFile`).
     ///
     /// The contents are validated against their architecture first (names,
     /// shapes, finite values, 0/1 masks), so what is written can be read back.
@@ -21,12 +22,16 @@ public enum CheckpointFile {
         HDF5Library.prepare()
         try CheckpointValidator(architecture: contents.architecture, file: path).validate(contents)
         let image = try makeImage(of: contents, format: format, name: path)
-        try AtomicFileReplacement.replace(path, name: path, with: image)
+        do {
+            try AtomicFile.replace(path, with: image)
+        } catch let error as AtomicFileError {
+            throw CheckpointError(.io, file: path, error.message)
+        }
     }
 
     /// The bytes of the HDF5 file for `contents`, built in memory.
     private static func makeImage(of contents: CheckpointContents, format: CheckpointFormat, name: String) throws -> [UInt8] {
-        let file = try HDF5File.createInMemory(identifier: AtomicFileReplacement.temporaryPath(for: name), name: name)
+        let file = try HDF5File.createInMemory(identifier: AtomicFile.temporaryPath(for: name), name: name)
         try CheckpointWriter(contents: contents, format: format).write(into: file)
         let image = try file.image()
         try file.close()

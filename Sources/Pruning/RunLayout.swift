@@ -1,3 +1,4 @@
+import AtomicFile
 import Foundation
 
 /// Where a run keeps its files (the open_lth layout: one folder per run, named by
@@ -34,9 +35,9 @@ public enum DenseCheckpoint: String, Sendable, CaseIterable {
     case initial = "init", rewind, final, last
 }
 
-/// Writes `data` to `url` through a temporary file in the same folder and a rename,
-/// so readers see the old file or the new one, never a partial one.
+/// Writes `data` to `url` (creating its folder) through `AtomicFile`: readers, and a
+/// crash at any moment, see the old file or the new one, never a partial one.
 public func writeAtomically(_ data: Data, to url: URL) throws {
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try data.write(to: url, options: .atomic)
+    try AtomicFile.replace(url.path, with: [UInt8](data))
 }

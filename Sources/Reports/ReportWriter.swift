@@ -1,3 +1,4 @@
+import AtomicFile
 import Foundation
 
 /// Writes a comparison's five report files into one directory
@@ -14,8 +15,8 @@ public enum ReportWriter {
     /// in that order.
     ///
     /// Every file is rendered before the first is written, so invalid rows
-    /// (`ReportError`) leave the directory untouched. Each file is written to a temporary
-    /// file beside it and renamed over the old one, so a reader never sees half a file.
+    /// (`ReportError`) leave the directory untouched. Each file replaces the old one
+    /// atomically (`AtomicFile`), so a reader never sees half a file.
     @discardableResult
     public static func write(rows: [ResultRow], context: ReportContext, to directory: URL) throws -> [URL] {
         let comparison = try Comparison(rows: rows, context: context)
@@ -29,28 +30,8 @@ public enum ReportWriter {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return try files.map { name, contents in
             let url = directory.appendingPathComponent(name)
-            try replaceAtomically(url, with: contents)
+            try AtomicFile.replace(url.path, with: [UInt8](contents))
             return url
-        }
-    }
-
-    /// Writes `contents` to a hidden temporary file in `url`'s directory, then renames it
-    /// to `url` (rename(2) replaces atomically within one file system).
-    static func replaceAtomically(_ url: URL, with contents: Data) throws {
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try contents.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [
-                    NSFilePathErrorKey: url.path,
-                    NSLocalizedDescriptionKey: "cannot rename \(temporary.path) to \(url.path): "
-                        + String(cString: strerror(errno)),
-                ])
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         }
     }
 }

@@ -1,3 +1,4 @@
+import AtomicFile
 @testable import Checkpoint
 import Engine
 import Foundation
@@ -65,7 +66,7 @@ final class AtomicWriteTests: XCTestCase {
     }
 
     func testTemporaryFileSitsNextToTheTarget() {
-        XCTAssertEqual(AtomicFileReplacement.temporaryPath(for: path), "\(path).tmp-\(getpid())")
+        XCTAssertEqual(AtomicFile.temporaryPath(for: path), "\(path).tmp-\(getpid())")
     }
 
     func testInvalidContentsNeverTouchTheDisk() throws {
@@ -84,9 +85,9 @@ final class AtomicWriteTests: XCTestCase {
     }
 
     func testDirectoryOfPath() {
-        XCTAssertEqual(AtomicFileReplacement.directory(of: "c.h5"), ".")
-        XCTAssertEqual(AtomicFileReplacement.directory(of: "/c.h5"), "/")
-        XCTAssertEqual(AtomicFileReplacement.directory(of: "runs/seed-0/c.h5"), "runs/seed-0")
+        XCTAssertEqual(AtomicFile.directory(of: "c.h5"), ".")
+        XCTAssertEqual(AtomicFile.directory(of: "/c.h5"), "/")
+        XCTAssertEqual(AtomicFile.directory(of: "runs/seed-0/c.h5"), "runs/seed-0")
     }
 }
 

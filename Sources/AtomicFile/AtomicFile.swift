@@ -17,12 +17,13 @@ import Darwin
 /// way) the temporary file is removed and the target is untouched. One writer per
 /// target at a time: two concurrent writers in one process would share the
 /// temporary name. A crash leaves a stale `*.tmp-<pid>` that is safe to delete.
-enum AtomicFileReplacement {
+public enum AtomicFile {
     /// The temporary path used while writing `target`.
-    static func temporaryPath(for target: String) -> String { "\(target).tmp-\(getpid())" }
+    public static func temporaryPath(for target: String) -> String { "\(target).tmp-\(getpid())" }
 
     /// Makes `target` hold exactly `bytes`, atomically. Errors name the file `name`.
-    static func replace(_ target: String, name: String, with bytes: [UInt8]) throws {
+    public static func replace(_ target: String, name: String? = nil, with bytes: [UInt8]) throws {
+        let name = name ?? target
         let temporary = temporaryPath(for: target)
         do {
             try writeDurably(bytes, to: temporary, name: name)
@@ -37,7 +38,7 @@ enum AtomicFileReplacement {
     }
 
     /// The directory holding `path` ("." for a bare file name).
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
@@ -77,8 +78,16 @@ enum AtomicFileReplacement {
         }
     }
 
-    /// An `.io` error with `errno`'s text appended.
-    private static func ioError(_ name: String, _ message: String) -> CheckpointError {
-        CheckpointError(.io, file: name, "\(message): \(String(cString: strerror(errno)))")
+    /// An error with `errno`'s text appended.
+    private static func ioError(_ name: String, _ message: String) -> AtomicFileError {
+        AtomicFileError(file: name, message: "\(message): \(String(cString: strerror(errno)))")
     }
+}
+
+/// A failed atomic replacement: which file, and what went wrong (with errno's text).
+/// The target is untouched unless the message says the rename happened.
+public struct AtomicFileError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let file: String
+    public let message: String
+    public var description: String { "\(file): \(message)" }
 }
