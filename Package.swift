@@ -50,9 +50,6 @@ let package = Package(
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "Checkpoint", "Engine", "TestSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        // Runs the built `rewind` binary (next to the test bundle) against a real
-        // one-node Slurm started by scripts/slurm-local-cluster.sh.
-        .testTarget(name: "SlurmTests", dependencies: ["Recipes", "Reports", "Pruning"]),
         .testTarget(name: "CLITests", dependencies: ["rewind"]),
     ]
 )
