@@ -51,5 +51,8 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "CLITests", dependencies: ["rewind"]),
+        // Runs the built `rewind` binary (next to the test bundle) against a real
+        // one-node Slurm started by scripts/slurm-local-cluster.sh.
+        .testTarget(name: "SlurmTests", dependencies: ["Recipes", "Reports", "Pruning"]),
     ]
 )

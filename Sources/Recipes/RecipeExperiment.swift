@@ -14,6 +14,28 @@ extension Recipe {
                           recipeText: text, layout: RunLayout(root: runFolder(checkpoints: checkpoints)), observer: observer)
     }
 
+    /// The surviving fraction of weights after each pruning level, as
+    /// `IterativePruning.levelSchedule()` computes it (its count is the number of
+    /// levels per chain), without loading the data; empty for a training-only recipe.
+    public func levelSchedule() throws -> [Double] {
+        guard let prune else { return [] }
+        let network = try ModelZoo.build(architecture)
+        return prune.remainingSchedule(layerSizes: network.prunableParameterNames.map {
+            ($0, network.parameter(named: $0)!.value.count)
+        })
+    }
+
+    /// The copy of the recipe a run folder keeps: `<run folder>/recipe.yaml`.
+    public static func snapshotFile(in runFolder: URL) -> URL { runFolder.appendingPathComponent("recipe.yaml") }
+
+    /// Writes the recipe text to `<runFolder>/recipe.yaml` unless that file already
+    /// holds exactly this text, so shards started at once never write the same file.
+    public func saveSnapshot(in runFolder: URL) throws {
+        let file = Self.snapshotFile(in: runFolder), data = Data(text.utf8)
+        if FileManager.default.contents(atPath: file.path) == data { return }
+        try writeAtomically(data, to: file)
+    }
+
     /// The (seed, strategies) units of a comparison, in a fixed order. A unit holds one
     /// chain, except that random-reinit shares a unit with lottery (it reuses the
     /// lottery ticket's masks), so shards never wait on each other.
@@ -57,6 +79,12 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
 
     /// Whether unit number `unit` (0-based) belongs to this shard.
     public func owns(_ unit: Int) -> Bool { unit % count == index - 1 }
+
+    /// The items of `items` this shard owns, in order (seeds for the dense stage,
+    /// chain units for the chains stage).
+    public func slice<T>(_ items: [T]) -> [T] {
+        items.enumerated().filter { owns($0.offset) }.map(\.element)
+    }
 
     public var description: String { "\(index)/\(count)" }
 }

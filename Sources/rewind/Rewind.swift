@@ -9,10 +9,11 @@ struct Rewind: ParsableCommand {
         discussion: """
         Typical use:
           rewind compare recipes/quickstart.yaml        every strategy, every level -> report
+          rewind compare RECIPE --slurm --submit        the same as Slurm job arrays; rewind status RUN_FOLDER shows progress
           rewind train recipes/lenet300-fashion.yaml     dense training (keeps init, rewind point, final)
           rewind prune --from checkpoints/<run>/seed-0/dense/final.h5 --to 0.95 --strategy lr-rewind --out pruned.h5
           rewind export --from pruned.h5 --sparse --out pruned-sparse.h5
         """,
-        subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, ReportCommand.self,
+        subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, ReportCommand.self, StatusCommand.self,
                       EvalCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self])
 }

@@ -1,0 +1,164 @@
+import Foundation
+import Pruning
+import Recipes
+
+/// A comparison as three Slurm jobs, written as sbatch scripts into
+/// `<run folder>/slurm/`:
+///
+///     dense.sbatch   array 1-S, one task per seed:  rewind compare R --stage dense  --shard $SLURM_ARRAY_TASK_ID/S
+///     chains.sbatch  array 1-U, one task per unit:  rewind compare R --stage chains --shard $SLURM_ARRAY_TASK_ID/U
+///                    submitted with --dependency=afterok:<dense>
+///     report.sbatch  one job:                        rewind report RUN_FOLDER, with --dependency=afterok:<chains>
+///
+/// S is the recipe's seed count and U its (seed, strategies) unit count
+/// (`Recipe.chainUnits`), so every array task owns exactly one seed or one unit: no
+/// two tasks write the same file, and each dense run is trained once, before the
+/// chains that share it. Slurm's array ids run 1...N like `--shard i/N`.
+///
+/// Every path in the scripts is absolute (the rewind binary, the run folder's
+/// recipe.yaml snapshot, the checkpoints and reports folders), and jobs start in the
+/// folder the plan was made in, so a recipe's relative data path resolves as it did.
+/// Scripts ask for `--requeue`: a task that Slurm requeues (preemption, node failure)
+/// or that is resubmitted resumes from its last finished level and epoch.
+struct SlurmPlan {
+    /// sbatch settings applied to every job (nil: the cluster's default).
+    struct Resources {
+        var partition: String?
+        var time: String?
+        var cpusPerTask: Int?
+        var memory: String?
+    }
+
+    /// One sbatch script of the plan.
+    struct Job {
+        /// "dense", "chains" or "report"; also the script's file name stem.
+        let stage: String
+        /// The script's path.
+        let file: URL
+        /// Array tasks (nil: a single job).
+        let tasks: Int?
+        /// The stage whose every task must succeed first (`--dependency=afterok`).
+        let after: String?
+        /// What the job does, for the printed plan.
+        let summary: String
+        /// The script text.
+        let script: String
+    }
+
+    let runFolder: URL
+    let jobs: [Job]
+
+    /// `<run folder>/slurm/`: the scripts, submit.sh and logs/.
+    var folder: URL { runFolder.appendingPathComponent("slurm") }
+    var logs: URL { folder.appendingPathComponent("logs") }
+    var submitScript: URL { folder.appendingPathComponent("submit.sh") }
+
+    /// Plans `recipe`'s comparison in `runFolder` (absolute URLs throughout).
+    init(recipe: Recipe, runFolder: URL, checkpoints: URL, reports: URL, executable: URL,
+         workingDirectory: URL, resources: Resources) {
+        self.runFolder = runFolder
+        let folder = runFolder.appendingPathComponent("slurm"), logs = folder.appendingPathComponent("logs")
+        let recipeFile = Recipe.snapshotFile(in: runFolder)
+        let folders = ["--checkpoints", shellQuoted(checkpoints.path), "--reports", shellQuoted(reports.path)]
+        let rewind = shellQuoted(executable.path)
+
+        func script(stage: String, tasks: Int?, comment: [String], command: [String]) -> String {
+            var lines = ["#!/bin/bash"] + comment.map { "# " + $0 }
+            lines.append("# Written by `rewind compare --slurm`; safe to rerun or requeue: finished levels are skipped.")
+            var directives = ["--job-name=rewind-\(stage)-\(recipe.name)", "--requeue", "--open-mode=append",
+                              "--chdir=\(workingDirectory.path)"]
+            if let tasks {
+                directives += ["--array=1-\(tasks)", "--output=\(logs.path)/\(stage)-%A_%a.out"]
+            } else {
+                directives.append("--output=\(logs.path)/\(stage)-%j.out")
+            }
+            if let partition = resources.partition { directives.append("--partition=\(partition)") }
+            if let time = resources.time { directives.append("--time=\(time)") }
+            if let cpus = resources.cpusPerTask { directives.append("--cpus-per-task=\(cpus)") }
+            if let memory = resources.memory { directives.append("--mem=\(memory)") }
+            lines += directives.map { "#SBATCH " + $0 }
+            lines += ["set -euo pipefail",
+                      "# OpenBLAS threads: the CPUs Slurm gave this task (1 unless --cpus-per-task).",
+                      "export REWIND_THREADS=\"${REWIND_THREADS:-${SLURM_CPUS_PER_TASK:-1}}\"",
+                      "exec " + command.joined(separator: " ")]
+            return lines.joined(separator: "\n") + "\n"
+        }
+        func file(_ stage: String) -> URL { folder.appendingPathComponent("\(stage).sbatch") }
+
+        let run = runFolder.lastPathComponent, seeds = recipe.seeds, units = recipe.chainUnits
+        let seedLines = seeds.enumerated().map { "  task \($0.offset + 1): seed \($0.element)" }
+        let unitLines = units.enumerated().map { offset, unit in
+            "  task \(offset + 1): seed \(unit.seed), \(unit.strategies.map(\.name).joined(separator: " + "))"
+        }
+        jobs = [
+            Job(stage: "dense", file: file("dense"), tasks: seeds.count, after: nil,
+                summary: "dense training, one seed per task",
+                script: script(stage: "dense", tasks: seeds.count,
+                               comment: ["Rewind plan for \(run), stage 1 of 3: the dense runs, one seed per array task."] + seedLines,
+                               command: [rewind, "compare", shellQuoted(recipeFile.path), "--stage", "dense",
+                                         "--shard", "\"$SLURM_ARRAY_TASK_ID/\(seeds.count)\""] + folders)),
+            Job(stage: "chains", file: file("chains"), tasks: units.count, after: "dense",
+                summary: "pruning-level chains, one (seed, strategies) unit per task",
+                script: script(stage: "chains", tasks: units.count,
+                               comment: ["Rewind plan for \(run), stage 2 of 3: the level chains, one (seed, strategies) unit per array task;",
+                                         "submit with --dependency=afterok:<dense job>."] + unitLines,
+                               command: [rewind, "compare", shellQuoted(recipeFile.path), "--stage", "chains",
+                                         "--shard", "\"$SLURM_ARRAY_TASK_ID/\(units.count)\""] + folders)),
+            Job(stage: "report", file: file("report"), tasks: nil, after: "chains",
+                summary: "rewind report -> \(reports.appendingPathComponent(recipe.name).path)/",
+                script: script(stage: "report", tasks: nil,
+                               comment: ["Rewind plan for \(run), stage 3 of 3: merge every finished level into the report;",
+                                         "submit with --dependency=afterok:<chains job>."],
+                               command: [rewind, "report", shellQuoted(runFolder.path), "--reports", shellQuoted(reports.path)])),
+        ]
+    }
+
+    /// Writes the scripts (executable), submit.sh and the logs folder.
+    func write() throws {
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        for job in jobs { try writeScript(job.script, to: job.file) }
+        let submit = ["#!/bin/bash",
+                      "# Submits the Rewind plan for \(runFolder.lastPathComponent) in order and prints the job ids.",
+                      "# Rerun it after a failure or cancellation: finished work is skipped.",
+                      "set -euo pipefail"] + submitLines + ["echo \"dense $dense, chains $chains, report $report\""]
+        try writeScript(submit.joined(separator: "\n") + "\n", to: submitScript)
+    }
+
+    /// The shell lines that submit the plan, each job's id in a variable named by its
+    /// stage (`${x%%;*}` drops the ";cluster" that `sbatch --parsable` may append).
+    var submitLines: [String] {
+        jobs.map { job in
+            let dependency = job.after.map { " --dependency=afterok:$\($0)" } ?? ""
+            return "\(job.stage)=$(sbatch --parsable\(dependency) \(shellQuoted(job.file.path))); \(job.stage)=${\(job.stage)%%;*}"
+        }
+    }
+
+    /// The plan as printed by `rewind compare --slurm`: the jobs, then how to submit.
+    var description: String {
+        var lines = ["Slurm plan for \(runFolder.lastPathComponent) in \(folder.path)/:"]
+        let width = jobs.map(\.file.lastPathComponent.count).max() ?? 0
+        for (number, job) in jobs.enumerated() {
+            let name = job.file.lastPathComponent.padding(toLength: width, withPad: " ", startingAt: 0)
+            let shape = job.tasks.map { "array 1-\($0)" } ?? "one job"
+            let after = job.after.map { ", after every \($0) task succeeds" } ?? ""
+            lines.append("  \(number + 1). \(name)  \(shape): \(job.summary)\(after)")
+        }
+        lines.append("Submit in order (each job id feeds the next one's dependency):")
+        lines += submitLines.map { "  " + $0 }
+        lines.append("or run: bash \(shellQuoted(submitScript.path))   (or add --submit to this command)")
+        lines.append("Watch progress: rewind status \(shellQuoted(runFolder.path)); logs in \(logs.path)/")
+        return lines.joined(separator: "\n")
+    }
+
+    private func writeScript(_ text: String, to url: URL) throws {
+        try writeAtomically(Data(text.utf8), to: url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+    }
+}
+
+/// `text` as one shell word: unchanged when it holds only safe characters, else in
+/// single quotes (a quote inside becomes '\'').
+func shellQuoted(_ text: String) -> String {
+    let safe = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-+=:,@%".contains($0)) }
+    return safe ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

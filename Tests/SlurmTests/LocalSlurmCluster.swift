@@ -1,0 +1,108 @@
+import Foundation
+import XCTest
+
+/// A real one-node Slurm cluster for one test, run by scripts/slurm-local-cluster.sh
+/// in a fresh folder under /tmp. `start` skips the test (XCTSkip) when it cannot run
+/// here: not root, or Slurm cannot be installed or started. Call `stop()` on every
+/// path (a teardown block), which cancels the jobs and stops the daemons by PID.
+final class LocalSlurmCluster {
+    let folder: URL
+    /// Points Slurm's clients (and, through sbatch, the jobs) at this cluster.
+    var environment: [String: String?] { ["SLURM_CONF": folder.appendingPathComponent("slurm.conf").path] }
+    private var running = true
+
+    private static let script = CommandRunner.repository.appendingPathComponent("scripts/slurm-local-cluster.sh")
+
+    private init(folder: URL) { self.folder = folder }
+
+    /// Starts a cluster declaring `cpus` CPUs (more than the machine has oversubscribes it).
+    static func start(cpus: Int) throws -> LocalSlurmCluster {
+        guard getuid() == 0 else { throw XCTSkip("the local Slurm cluster needs root (munged and slurmd run as root)") }
+        let folder = URL(fileURLWithPath: "/tmp/rewind-slurm-test-\(UUID().uuidString.prefix(8))")
+        let result = try CommandRunner.run(URL(fileURLWithPath: "/bin/bash"),
+                                           [script.path, "start", "--dir", folder.path, "--cpus", "\(cpus)"], timeout: 300)
+        guard result.status == 0 else {
+            try? FileManager.default.removeItem(at: folder)
+            let reason = result.errors.split(separator: "\n").last.map(String.init) ?? "exit status \(result.status)"
+            throw XCTSkip("Slurm could not be installed or started here: \(reason)")
+        }
+        return LocalSlurmCluster(folder: folder)
+    }
+
+    /// Cancels every job, stops the daemons, and removes the cluster's folder.
+    func stop() {
+        guard running else { return }
+        running = false
+        _ = try? CommandRunner.run(URL(fileURLWithPath: "/bin/bash"), [Self.script.path, "stop", "--dir", folder.path], timeout: 60)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Runs a Slurm client (`squeue`, `scancel`, ...) against this cluster.
+    @discardableResult
+    func client(_ name: String, _ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(CommandRunner.tool(name), arguments, environment: environment, timeout: 30)
+    }
+
+    /// Waits until none of `jobs` (job or array ids) is pending or running any more,
+    /// polling `squeue -h -j` every 0.2 s for at most `timeout` seconds.
+    func waitUntilFinished(_ jobs: [String], timeout: Double) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let queue = try client("squeue", ["-h", "-j", jobs.joined(separator: ","), "-o", "%i %T %r"])
+            if queue.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return }
+            if queue.output.contains("DependencyNeverSatisfied") {
+                throw CommandFailed("a job's dependency can never be satisfied:\n\(queue.output)\(jobLogs())")
+            }
+            usleep(200_000)
+        }
+        let queue = try? client("squeue", ["-h", "-j", jobs.joined(separator: ",")]).output
+        throw CommandFailed("jobs \(jobs) still queued after \(Int(timeout)) s:\n\(queue ?? "")")
+    }
+
+    /// `squeue`'s "STATE REASON" for `job` once it equals `expected`, or the last one
+    /// seen after `timeout` seconds (the controller re-evaluates dependencies on its
+    /// next scheduling pass).
+    func queueState(of job: String, becoming expected: String, timeout: Double) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var state = ""
+        repeat {
+            state = try client("squeue", ["-h", "-j", job, "-o", "%T %r"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            if state == expected { break }
+            usleep(200_000)
+        } while Date() < deadline
+        return state
+    }
+
+    /// One finished job (or array task) from the jobcomp file.
+    struct FinishedJob: Equatable {
+        let id: String
+        /// The array job's id and the task's index (nil for a plain job).
+        let arrayJob: String?
+        let arrayTask: Int?
+        let state: String
+        let exitCode: String
+    }
+
+    /// Every job the controller recorded as finished, in completion order
+    /// (`JobCompType=jobcomp/filetxt` writes one `Key=Value ...` line per job).
+    func finishedJobs() throws -> [FinishedJob] {
+        let file = folder.appendingPathComponent("jobcomp.txt")
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map { line in
+            var fields: [String: String] = [:]
+            for pair in line.split(separator: " ") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+            }
+            return FinishedJob(id: fields["JobId"] ?? "", arrayJob: fields["ArrayJobId"],
+                               arrayTask: fields["ArrayTaskId"].flatMap { Int($0) },
+                               state: fields["JobState"] ?? "", exitCode: fields["ExitCode"] ?? "")
+        }
+    }
+
+    /// The slurmctld log's tail, for failure messages.
+    func jobLogs() -> String {
+        let log = (try? String(contentsOf: folder.appendingPathComponent("log/slurmctld.log"), encoding: .utf8)) ?? ""
+        return "\n--- slurmctld.log (tail) ---\n" + log.split(separator: "\n").suffix(20).joined(separator: "\n")
+    }
+}
