@@ -4,6 +4,13 @@ public enum ModelZoo {
     /// Builders by model name.
     public static let builders: [String: @Sendable (Architecture) -> Network] = [
         LeNet300100.name: LeNet300100.make,
+        LeNet5.name: LeNet5.make,
+        "conv-2": { FrankleCarbinConvNet.make(pairs: 1, $0) },
+        "conv-4": { FrankleCarbinConvNet.make(pairs: 2, $0) },
+        "conv-6": { FrankleCarbinConvNet.make(pairs: 3, $0) },
+        "resnet-20": { CIFARResNet.make(depth: 20, $0) },
+        "resnet-56": { CIFARResNet.make(depth: 56, $0) },
+        "resnet-110": { CIFARResNet.make(depth: 110, $0) },
     ]
 
     /// The names of every known model, sorted.

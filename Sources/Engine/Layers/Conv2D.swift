@@ -1,0 +1,273 @@
+import CBLAS
+
+/// 2-D convolution (cross-correlation, as in PyTorch's `nn.Conv2d`) over NCHW batches:
+///
+///     y[b, o, oh, ow] = bias[o] + sum_{c, ki, kj} W[o, c, ki, kj] · x[b, c, oh·s - p + ki, ow·s - p + kj]
+///
+/// with zero padding `p`, stride `s` and a square `k x k` kernel. Shapes (PyTorch
+/// layout): x `[B, C, H, W]`, W `[O, C, k, k]`, bias `[O]`, y `[B, O, OH, OW]` with
+/// `OH = (H + 2p - k) / s + 1` (and likewise `OW`).
+///
+/// Lowering: im2col turns a group of `G` images into `cols [C·k·k, G·P]`, `P = OH·OW`,
+/// so the convolution is one sgemm `W[O, C·k·k] · cols`, and
+///
+///     dW    += dy_g · colsᵀ               ([O, G·P] · [G·P, C·k·k])
+///     dcols  = Wᵀ · dy_g                  ([C·k·k, O] · [O, G·P]), then col2im → dx
+///
+/// where `dy_g` is the group's output gradient laid out `[O, G·P]`. A group of one
+/// image writes `W · cols` straight into y; larger groups regroup `[O, G, P] ↔ [G, O, P]`
+/// with one copy.
+///
+/// Work division (chosen by measurement on 2-core machines): the batch
+/// is split between `GemmThreads.maximum` workers, each lowering and multiplying its
+/// own images with single-threaded OpenBLAS calls and its own scratch, so that
+/// im2col, col2im, the regrouping and the bias passes run in parallel too; workers
+/// other than the first accumulate dW and db into private buffers that are added
+/// afterwards. Each worker's group is sized so `cols` stays near `columnBudget`
+/// elements (cache-resident: im2col is bound by memory bandwidth otherwise); forward's
+/// `cols` are kept for backward when the worker's whole share fits in one group, and
+/// recomputed per group otherwise. Small convolutions (under `parallelThreshold`
+/// multiply-adds) run on one worker with OpenBLAS threads chosen by `GemmThreads`.
+public final class Conv2D: Layer {
+    public let weight: Parameter   // [O, C, k, k]
+    public let bias: Parameter?    // [O]
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    public var computesInputGradient = true
+
+    /// The elements a worker's lowered matrix `cols` aims at (whole images, at least one).
+    nonisolated(unsafe) public static var columnBudget = environmentInt("REWIND_CONV_COLUMNS") ?? 1 << 18
+    /// Multiply-adds per forward pass from which the batch is split among workers.
+    nonisolated(unsafe) public static var parallelThreshold = environmentInt("REWIND_CONV_PARALLEL") ?? 1 << 20
+
+    /// One worker's scratch: it lowers and multiplies only its own images.
+    private final class Workspace {
+        let columns = Tensor(shape: [0])          // cols (forward) or dcols (backward), [C·k·k, G·P]
+        let grouped = Tensor(shape: [0])          // W·cols or dy_g, [O, G·P] (only when G > 1)
+        let weightGradient = Tensor(shape: [0])   // partial dW of workers after the first, [O, C·k·k]
+        let biasGradient = Tensor(shape: [0])     // partial db, [O]
+        var columnsHoldShare = false              // cols of the worker's whole share survive from forward
+    }
+
+    private var input: Tensor?                        // x, [B, C, H, W] (not owned)
+    private var geometry: ConvolutionGeometry?        // of the last input's H, W
+    private var workers = 1
+    private var imagesPerGroup = 1                    // G
+    private var workspaces: [Workspace] = []
+    private let output = Tensor(shape: [0])           // y, [B, O, OH, OW]
+    private let inputGradient = Tensor(shape: [0])    // dL/dx, [B, C, H, W]
+
+    /// A layer named `name` ("conv1") with parameters "conv1.weight" `[out, in, k, k]`
+    /// and, if `bias`, "conv1.bias" `[out]`.
+    public init(name: String, inChannels: Int, outChannels: Int, kernelSize: Int,
+                stride: Int = 1, padding: Int = 0, bias: Bool = true) {
+        precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+                     "Conv2D \(name): invalid configuration")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(name: "\(name).weight", shape: [outChannels, inChannels, kernelSize, kernelSize], role: .weight)
+        self.bias = bias ? Parameter(name: "\(name).bias", shape: [outChannels], role: .bias) : nil
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func outputShape(forInputShape shape: [Int]) -> [Int] {
+        precondition(shape.count == 3 && shape[0] == inChannels, "Conv2D expects [\(inChannels), H, W], got \(shape)")
+        let g = makeGeometry(height: shape[1], width: shape[2])
+        return [outChannels, g.outputHeight, g.outputWidth]
+    }
+
+    private func makeGeometry(height: Int, width: Int) -> ConvolutionGeometry {
+        ConvolutionGeometry(channels: inChannels, height: height, width: width,
+                            kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
+    }
+
+    /// What the division of work was computed for: the input shape and the tunables.
+    private struct Plan: Equatable {
+        var inputShape: [Int], threads: Int, columnBudget: Int, parallelThreshold: Int, inputGradient: Bool
+    }
+    private var plan: Plan?
+
+    /// Sizes the geometry, the workers, the groups and every buffer for input
+    /// `[B, C, H, W]`; does nothing (and allocates nothing) when the input shape is
+    /// unchanged, so steady-state steps only reuse buffers.
+    private func prepare(for x: Tensor) {
+        let wanted = Plan(inputShape: x.shape, threads: GemmThreads.maximum, columnBudget: Conv2D.columnBudget,
+                          parallelThreshold: Conv2D.parallelThreshold, inputGradient: computesInputGradient)
+        if wanted == plan { return }
+        plan = wanted
+        precondition(x.shape.count == 4 && x.shape[1] == inChannels,
+                     "Conv2D: input \(x.shape) is not [B, \(inChannels), H, W]")
+        let g = makeGeometry(height: x.shape[2], width: x.shape[3])
+        geometry = g
+        let batch = x.shape[0], perImage = g.patchSize * g.outputPlane
+        let multiplyAdds = batch * outChannels * perImage
+        workers = multiplyAdds >= Conv2D.parallelThreshold ? max(1, min(GemmThreads.maximum, batch)) : 1
+        let share = (batch + workers - 1) / workers
+        imagesPerGroup = max(1, min(share, Conv2D.columnBudget / max(perImage, 1)))
+        while workspaces.count < workers { workspaces.append(Workspace()) }
+        for space in workspaces.prefix(workers) {
+            space.columns.reshape(to: [g.patchSize, imagesPerGroup * g.outputPlane])
+            if imagesPerGroup > 1 { space.grouped.reshape(to: [outChannels, imagesPerGroup * g.outputPlane]) }
+            space.weightGradient.reshape(to: [outChannels * g.patchSize])
+            space.biasGradient.reshape(to: [outChannels])
+            space.columnsHoldShare = false
+        }
+        output.reshape(to: [batch, outChannels, g.outputHeight, g.outputWidth])
+        if computesInputGradient { inputGradient.reshape(to: x.shape) }
+    }
+
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        prepare(for: x)
+        guard let g = geometry else { preconditionFailure("Conv2D: no geometry") }
+        input = x
+        let batch = x.shape[0], plane = g.outputPlane, outputSize = outChannels * plane
+        let parallel = workers > 1
+        if parallel { GemmThreads.set(1) }
+        let w = weight.value.pointer, b = bias?.value.pointer, y = output.pointer, xs = x.pointer
+        parallelFor(workers: workers) { worker in
+            let space = workspaces[worker]
+            let images = share(of: batch, worker: worker, workers: workers)
+            var start = images.lowerBound
+            while start < images.upperBound {
+                let count = min(imagesPerGroup, images.upperBound - start)
+                // cols = im2col(x[start ..< start + count])                    [C·k·k, G·P]
+                g.im2col(xs + start * g.inputSize, images: count, into: space.columns.pointer)
+                let target = y + start * outputSize                             // [G, O, P]
+                if count == 1 {
+                    // y[o, p] = bias[o] + sum_r W[o, r] cols[r, p]
+                    if let b { for o in 0..<outChannels { (target + o * plane).update(repeating: b[o], count: plane) } }
+                    multiply(parallel, .none, .none, m: outChannels, n: plane, k: g.patchSize,
+                             w, space.columns.pointer, beta: b == nil ? 0 : 1, target)
+                } else {
+                    // grouped[o, (i, p)] = sum_r W[o, r] cols[r, (i, p)];  y[i, o, p] = grouped[o, (i, p)] + bias[o]
+                    multiply(parallel, .none, .none, m: outChannels, n: count * plane, k: g.patchSize,
+                             w, space.columns.pointer, beta: 0, space.grouped.pointer)
+                    for o in 0..<outChannels {
+                        let shift = b?[o] ?? 0
+                        for i in 0..<count {
+                            let source = space.grouped.pointer + (o * count + i) * plane
+                            let row = target + (i * outChannels + o) * plane
+                            for p in 0..<plane { row[p] = source[p] + shift }
+                        }
+                    }
+                }
+                start += count
+            }
+            space.columnsHoldShare = images.count <= imagesPerGroup
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input, let g = geometry else { preconditionFailure("Conv2D.backward before forward") }
+        let batch = x.shape[0], plane = g.outputPlane, outputSize = outChannels * plane
+        let kernelSize = outChannels * g.patchSize
+        if computesInputGradient {
+            prepare(for: x)   // sizes dx if the flag was switched on after forward
+        } else {
+            inputGradient.reshape(to: emptyShape)
+        }
+        let parallel = workers > 1
+        if parallel { GemmThreads.set(1) }
+        let w = weight.value.pointer, xs = x.pointer, dys = dy.pointer, dx = inputGradient.pointer
+        parallelFor(workers: workers) { worker in
+            let space = workspaces[worker]
+            let images = share(of: batch, worker: worker, workers: workers)
+            // The first worker adds into the parameters' gradients, the others into partials.
+            let dW: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?
+            if worker == 0 {
+                dW = weight.gradient.pointer
+                db = bias?.gradient.pointer
+            } else {
+                space.weightGradient.fill(0)
+                dW = space.weightGradient.pointer
+                if bias != nil {
+                    space.biasGradient.fill(0)
+                    db = space.biasGradient.pointer
+                } else {
+                    db = nil
+                }
+            }
+            var start = images.lowerBound
+            while start < images.upperBound {
+                let count = min(imagesPerGroup, images.upperBound - start)
+                let dyImages = dys + start * outputSize                         // [G, O, P]
+                // db[o] += sum_{i, p} dy[i, o, p]                              (from y = bias[o] + ...)
+                if let db {
+                    for i in 0..<count {
+                        for o in 0..<outChannels {
+                            let row = dyImages + (i * outChannels + o) * plane
+                            var sum: Float = 0
+                            for p in 0..<plane { sum += row[p] }
+                            db[o] += sum
+                        }
+                    }
+                }
+                // dy_g [O, G·P]: the group's output gradient with its images side by side
+                let dyGroup: UnsafeMutablePointer<Float>
+                if count == 1 {
+                    dyGroup = dyImages
+                } else {
+                    for o in 0..<outChannels {
+                        for i in 0..<count {
+                            let source = dyImages + (i * outChannels + o) * plane
+                            let row = space.grouped.pointer + (o * count + i) * plane
+                            for p in 0..<plane { row[p] = source[p] }
+                        }
+                    }
+                    dyGroup = space.grouped.pointer
+                }
+                if !space.columnsHoldShare {
+                    // cols = im2col(x[group]), recomputed: forward kept only its last group
+                    g.im2col(xs + start * g.inputSize, images: count, into: space.columns.pointer)
+                }
+                // dW[o, r] += sum_q dy_g[o, q] cols[r, q]                       (from y = W · cols)
+                multiply(parallel, .none, .transposed, m: outChannels, n: g.patchSize, k: count * plane,
+                         dyGroup, space.columns.pointer, beta: 1, dW)
+                if computesInputGradient {
+                    // dcols[r, q] = sum_o W[o, r] dy_g[o, q]                    (from y = W · cols), into cols' buffer
+                    multiply(parallel, .transposed, .none, m: g.patchSize, n: count * plane, k: outChannels,
+                             w, dyGroup, beta: 0, space.columns.pointer)
+                    // dx[group] = col2im(dcols)                                  (from cols = im2col(x))
+                    let dxGroup = dx + start * g.inputSize
+                    dxGroup.update(repeating: 0, count: count * g.inputSize)
+                    g.col2im(space.columns.pointer, images: count, into: dxGroup)
+                }
+                start += count
+            }
+            space.columnsHoldShare = false   // the buffer now holds dcols
+        }
+        for worker in 1..<max(workers, 1) {
+            let space = workspaces[worker]
+            let dW = weight.gradient.pointer, partial = space.weightGradient.pointer
+            for i in 0..<kernelSize { dW[i] += partial[i] }
+            if let bias {
+                let db = bias.gradient.pointer, partialBias = space.biasGradient.pointer
+                for o in 0..<outChannels { db[o] += partialBias[o] }
+            }
+        }
+        return inputGradient
+    }
+
+    /// `c = alpha·op(a)·op(b) + beta·c` (row-major, contiguous): through `gemm` (threads
+    /// chosen by size) on one worker, straight to single-threaded OpenBLAS inside a
+    /// parallel region (where `GemmThreads`' shared state must not be touched).
+    @inline(__always)
+    private func multiply(_ parallel: Bool, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                          _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, beta: Float,
+                          _ c: UnsafeMutablePointer<Float>) {
+        guard parallel else {
+            gemm(transA, transB, m: m, n: n, k: k, a, b, beta: beta, c)
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), 1, a, Int32(transA == .none ? k : m),
+                    b, Int32(transB == .none ? n : k), beta, c, Int32(n))
+    }
+}
