@@ -9,6 +9,8 @@ public final class Experiment {
     /// The training set's normalisation, stored in every checkpoint.
     public let normalization: Normalization
     public let settings: TrainingSettings
+    /// Random crops and flips for training epochs (nil: none), drawn per (seed, epoch).
+    public let augmentation: Augmentation?
     /// The recipe text, stored in every checkpoint (nil when run without a recipe).
     public let recipeText: String?
     public let layout: RunLayout
@@ -18,11 +20,13 @@ public final class Experiment {
     public var shouldStop: () -> Bool = { false }
 
     public init(architecture: Architecture, data: DatasetPair, normalization: Normalization,
-                settings: TrainingSettings, recipeText: String?, layout: RunLayout, observer: RunObserver) {
+                settings: TrainingSettings, augmentation: Augmentation? = nil, recipeText: String?,
+                layout: RunLayout, observer: RunObserver) {
         self.architecture = architecture
         self.data = data
         self.normalization = normalization
         self.settings = settings
+        self.augmentation = augmentation
         self.recipeText = recipeText
         self.layout = layout
         self.observer = observer

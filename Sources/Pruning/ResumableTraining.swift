@@ -32,6 +32,7 @@ struct ResumableTraining {
         let trainer = Trainer(network: network, optimizer: optimizer, schedule: schedule,
                               trainingSet: experiment.data.train, batchSize: experiment.settings.batchSize,
                               clipNorm: experiment.settings.clipNorm, dataSeed: seed)
+        trainer.loader.augmentation = experiment.augmentation
         if let mask { trainer.hooks.append(MaskEnforcer(mask: mask, network: network)) }
         var start = first
         var evaluation = Evaluation(loss: .nan, accuracy: .nan)
@@ -51,10 +52,10 @@ struct ResumableTraining {
         guard start < end else { return (evaluation, last) }
         for epoch in start..<end {
             let summary = trainer.trainEpoch(epoch) { progress in
-                experiment.observer.batchProgress(progress, epochs: end, context: context)
+                experiment.observer.batchProgress(progress, epochs: first..<end, context: context)
             }
             evaluation = Engine.evaluate(network, on: experiment.data.test)
-            experiment.observer.epochFinished(summary, evaluation: evaluation, epochs: end, context: context)
+            experiment.observer.epochFinished(summary, evaluation: evaluation, epochs: first..<end, context: context)
             let state = experiment.checkpoint(network: network, optimizer: optimizer, mask: mask, schedule: schedule,
                                               step: (epoch + 1) * trainer.stepsPerEpoch, epoch: epoch + 1, seed: seed,
                                               evaluation: evaluation, attributes: attributes)

@@ -5,9 +5,9 @@ import Reports
 /// prints lines; tests ignore it).
 public protocol RunObserver: AnyObject {
     /// Inside an epoch; `context` names the run ("seed 0, lr-rewind, level 3").
-    func batchProgress(_ progress: BatchProgress, epochs: Int, context: String)
+    func batchProgress(_ progress: BatchProgress, epochs: Range<Int>, context: String)
     /// After an epoch, with its test evaluation.
-    func epochFinished(_ summary: EpochSummary, evaluation: Evaluation, epochs: Int, context: String)
+    func epochFinished(_ summary: EpochSummary, evaluation: Evaluation, epochs: Range<Int>, context: String)
     /// After a pruning level (or the dense run, level 0) is evaluated and saved.
     func levelFinished(_ row: ResultRow, context: String)
     /// A finished step found on disk and skipped.
@@ -17,8 +17,8 @@ public protocol RunObserver: AnyObject {
 /// An observer that ignores everything.
 public final class SilentObserver: RunObserver {
     public init() {}
-    public func batchProgress(_ progress: BatchProgress, epochs: Int, context: String) {}
-    public func epochFinished(_ summary: EpochSummary, evaluation: Evaluation, epochs: Int, context: String) {}
+    public func batchProgress(_ progress: BatchProgress, epochs: Range<Int>, context: String) {}
+    public func epochFinished(_ summary: EpochSummary, evaluation: Evaluation, epochs: Range<Int>, context: String) {}
     public func levelFinished(_ row: ResultRow, context: String) {}
     public func skipped(_ what: String) {}
 }

@@ -71,6 +71,7 @@ extension Recipe {
         data.path = try section.string("path")
         data.trainLimit = try section.int("train_limit", minimum: 1, expected: "a positive integer")
         data.testLimit = try section.int("test_limit", minimum: 1, expected: "a positive integer")
+        data.augment = try section.bool("augment")
         if var synthetic = try section.mapping("synthetic") {
             data.syntheticTrain = try synthetic.int("train", minimum: 1, expected: "a positive integer") ?? data.syntheticTrain
             data.syntheticTest = try synthetic.int("test", minimum: 1, expected: "a positive integer") ?? data.syntheticTest
@@ -79,8 +80,14 @@ extension Recipe {
             data.syntheticNoise = Float(try synthetic.double("noise", 0...100, expected: "a number in [0, 100]") ?? Double(data.syntheticNoise))
             try synthetic.finish(allowed: ["train", "test", "classes", "side", "noise"])
         }
-        try section.finish(allowed: ["dataset", "path", "train_limit", "test_limit", "synthetic"])
-        if data.dataset != .synthetic {
+        try section.finish(allowed: ["dataset", "path", "train_limit", "test_limit", "augment", "synthetic"])
+        if data.dataset == .cifar10 {
+            let folder = CIFAR10.resolve(data.directory)
+            for file in CIFAR10.trainingFiles + [CIFAR10.testFile] where !FileManager.default.fileExists(atPath: "\(folder)/\(file)") {
+                throw section.error(data.path == nil ? "dataset" : "path", section.node(data.path == nil ? "dataset" : "path"),
+                                    "\(folder)/\(file) not found: \(CIFAR10.missingHint(directory: data.directory))")
+            }
+        } else if data.dataset != .synthetic {
             for file in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
                 let found = ["\(data.directory)/\(file).gz", "\(data.directory)/\(file)"].contains { FileManager.default.fileExists(atPath: $0) }
                 if !found {

@@ -29,10 +29,13 @@ struct BenchCommand: ParsableCommand {
         let names = models?.split(separator: ",").map(String.init) ?? Self.peerModels.map(\.name).filter { ModelZoo.builders[$0] != nil }
         if sparse { return try SparseBench.run(models: models == nil ? ["lenet-300-100"] : names, json: json) }
         let trainingBatches = batches.split(separator: ",").compactMap { Int($0) }
-        let data = Self.loadData()
-        if !json { print("data: \(data.description), \(GemmThreads.maximum) threads max, gemm threshold \(GemmThreads.threshold) multiply-adds") }
+        let fashion = Self.loadData()
+        if !json { print("\(GemmThreads.maximum) threads max, gemm threshold \(GemmThreads.threshold) multiply-adds") }
         for name in names {
             guard ModelZoo.builders[name] != nil else { throw CommandFailure("--models: unknown model '\(name)'; expected one of \(ModelZoo.names.joined(separator: ", "))") }
+            // CIFAR ResNets on CIFAR-shaped random data (CIFAR-10 cannot be installed here); the rest on Fashion-MNIST.
+            let data = name.hasPrefix("resnet") ? Self.cifarShapedData() : fashion
+            if !json { print("\(name): \(data.description)") }
             let rate = Self.peerModels.first { $0.name == name }?.learningRate ?? 1e-3
             for batch in trainingBatches {
                 let value = try measureTraining(model: name, batch: batch, learningRate: rate, data: data.pair.train)
@@ -89,6 +92,13 @@ struct BenchCommand: ParsableCommand {
             rates.append(Double(data.count) / (clock.now - start).seconds)
         }
         return rates.sorted()[rates.count / 2]
+    }
+
+    /// Random 3x32x32 images in 10 classes, the shape of CIFAR-10.
+    static func cifarShapedData() -> (pair: DatasetPair, description: String) {
+        let train = SyntheticDataset.make(count: 2560, classes: 10, shape: [3, 32, 32])
+        let test = SyntheticDataset.make(count: 2000, classes: 10, shape: [3, 32, 32], seed: 1)
+        return (DatasetPair(train: train, test: test), "random CIFAR-shaped 3x32x32 data")
     }
 
     /// Fashion-MNIST (normalised) if installed, else random data of its shape.

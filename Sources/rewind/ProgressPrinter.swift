@@ -19,23 +19,23 @@ final class ProgressPrinter: RunObserver {
         self.totalUnits = totalUnits
     }
 
-    func batchProgress(_ progress: BatchProgress, epochs: Int, context: String) {
+    func batchProgress(_ progress: BatchProgress, epochs: Range<Int>, context: String) {
         guard !quiet, standardErrorIsTerminal else { return }
         let now = ContinuousClock.now
         guard (now - lastDraw).seconds > 0.1 || progress.batch == progress.batches else { return }
         lastDraw = now
         let fraction = Double(progress.batch) / Double(max(progress.batches, 1))
-        var line = "\(context) | epoch \(progress.epoch + 1)/\(epochs) \(bar(fraction, width: 20)) "
+        var line = "\(context) | epoch \(progress.epoch - epochs.lowerBound + 1)/\(epochs.count) \(bar(fraction, width: 20)) "
         line += "\(progress.batch)/\(progress.batches) loss \(String(format: "%.4f", progress.loss)) "
         line += "\(Int(progress.imagesPerSecond)) img/s ETA \(formatDuration(progress.remaining))"
         if let overall = overallText() { line = overall + " | " + line }
         print("\r\u{1B}[2K" + String(line.prefix(terminalWidth())), terminator: "", to: &standardError)
     }
 
-    func epochFinished(_ summary: EpochSummary, evaluation: Evaluation, epochs: Int, context: String) {
+    func epochFinished(_ summary: EpochSummary, evaluation: Evaluation, epochs: Range<Int>, context: String) {
         guard !quiet else { return }
         let line = String(format: "%@ | epoch %d/%d  loss %.4f  test acc %.2f%%  test loss %.4f  lr %.3g  %.0f img/s  %@",
-                          context, summary.epoch + 1, epochs, summary.trainLoss, evaluation.accuracy * 100,
+                          context, summary.epoch - epochs.lowerBound + 1, epochs.count, summary.trainLoss, evaluation.accuracy * 100,
                           evaluation.loss, summary.learningRate, summary.imagesPerSecond, formatDuration(summary.seconds))
         clearLine()
         print(line, to: &standardError)

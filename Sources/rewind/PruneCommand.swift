@@ -72,7 +72,8 @@ struct PruneCommand: ParsableCommand {
         var settings = recipe.train
         settings.rewindEpoch = k
         let experiment = Experiment(architecture: dense.architecture, data: data, normalization: dense.normalization,
-                                    settings: settings, recipeText: recipe.text,
+                                    settings: settings, augmentation: recipe.data.augmentation(normalization: dense.normalization),
+                                    recipeText: recipe.text,
                                     layout: RunLayout(root: denseFolder.deletingLastPathComponent()), observer: observer)
         struct ChainKey: Encodable { let plan: PruningPlan; let strategy: RetrainingStrategy }
         let stop = installInterruptHandler()

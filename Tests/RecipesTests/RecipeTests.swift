@@ -122,4 +122,52 @@ final class RecipeTests: XCTestCase {
             }
         }
     }
+
+    /// The shipped ResNet-20 recipe on a tiny CIFAR-10 written here: it parses whole,
+    /// builds 3x32x32 inputs, and its experiment augments with torchvision's black padding.
+    func testCIFARRecipeWithAugmentation() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-cifar-recipe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (index, name) in (CIFAR10.trainingFiles + [CIFAR10.testFile]).enumerated() {
+            var bytes: [UInt8] = []
+            for n in 0..<4 {
+                bytes.append(UInt8((index + n) % 10))
+                for i in 0..<3072 { bytes.append(UInt8((i * 7 + n + index) % 256)) }
+            }
+            try Data(bytes).write(to: folder.appendingPathComponent(name))
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let shipped = try String(contentsOf: root.appendingPathComponent("recipes/resnet20-cifar10.yaml"), encoding: .utf8)
+        let text = shipped.replacingOccurrences(of: "data: {dataset: cifar-10, augment: true}",
+                                                with: "data: {dataset: cifar-10, augment: true, path: \(folder.path)}")
+        XCTAssertNotEqual(text, shipped)
+        let recipe = try Recipe.parse(text, file: "resnet20-cifar10.yaml")
+        XCTAssertEqual(recipe.architecture.inputShape, [3, 32, 32])
+        XCTAssertEqual(recipe.architecture.model, "resnet-20")
+        XCTAssertEqual(recipe.train.weightDecay, 1e-4)
+        XCTAssertEqual(recipe.data.augment, true)
+        let experiment = try recipe.makeExperiment(checkpoints: folder, observer: SilentObserver())
+        XCTAssertEqual(experiment.data.train.count, 20)
+        let augmentation = try XCTUnwrap(experiment.augmentation)
+        XCTAssertEqual(augmentation.padding, 4)
+        XCTAssertEqual(augmentation.flipProbability, 0.5)
+        let mean = experiment.normalization.mean, std = experiment.normalization.std
+        XCTAssertEqual(augmentation.fill, (0..<3).map { -mean[$0] / std[$0] })
+        // Without the key the recipe's hash is what it was before augmentation existed.
+        XCTAssertNil(try Recipe.parse(valid, file: "tiny.yaml").data.augment)
+    }
+
+    func testMissingCIFARSaysWhereToPutIt() {
+        let text = valid.replacingOccurrences(of: "data: {dataset: synthetic, synthetic: {train: 64, test: 32, classes: 3, side: 4}}",
+                                              with: "data: {dataset: cifar-10, path: /nonexistent/cifar}")
+        XCTAssertThrowsError(try Recipe.parse(text, file: "c.yaml")) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix("c.yaml:"), message)
+            XCTAssertTrue(message.contains("data.path"), message)
+            XCTAssertTrue(message.contains("/nonexistent/cifar/data_batch_1.bin not found"), message)
+            XCTAssertTrue(message.contains("cifar-10-binary.tar.gz"), message)
+            XCTAssertFalse(message.contains("\n"), message)
+        }
+    }
 }

@@ -1,12 +1,16 @@
 /// Which data a run uses, as a recipe's `data:` section gives it.
 public struct DataSettings: Codable, Equatable, Sendable {
     public enum Source: String, Codable, Sendable, CaseIterable {
-        case fashionMNIST = "fashion-mnist", mnist, synthetic
+        case fashionMNIST = "fashion-mnist", mnist, cifar10 = "cifar-10", synthetic
     }
 
     public var dataset: Source = .fashionMNIST
-    /// Folder of the dataset's files (IDX for MNIST-like sets).
+    /// Folder of the dataset's files (IDX for MNIST-like sets, the binary batches for CIFAR-10).
     public var path: String?
+    /// Augment training epochs with a random crop (4-pixel padding) and a horizontal
+    /// flip, as He et al. 2016 train CIFAR ResNets (`Augmentation.cifar`). Optional
+    /// (nil = no) so that recipes without the key keep the run-folder hash they had.
+    public var augment: Bool?
     /// Use only the first N training / test examples (quick runs, tests).
     public var trainLimit: Int?
     public var testLimit: Int?
@@ -21,12 +25,22 @@ public struct DataSettings: Codable, Equatable, Sendable {
 
     /// Where the files are looked for.
     public var directory: String {
-        path ?? (dataset == .fashionMNIST ? IDXDatasets.defaultFashionMNISTDirectory : "/usr/share/datasets/mnist")
+        if let path { return path }
+        switch dataset {
+        case .fashionMNIST: return IDXDatasets.defaultFashionMNISTDirectory
+        case .mnist: return "/usr/share/datasets/mnist"
+        case .cifar10: return CIFAR10.defaultDirectory
+        case .synthetic: return ""
+        }
     }
 
     /// One example's shape `[C, H, W]` and the class count.
     public var exampleShape: [Int] {
-        dataset == .synthetic ? [1, syntheticSide, syntheticSide] : [1, 28, 28]
+        switch dataset {
+        case .synthetic: return [1, syntheticSide, syntheticSide]
+        case .cifar10: return CIFAR10.exampleShape
+        case .fashionMNIST, .mnist: return [1, 28, 28]
+        }
     }
     public var classes: Int { dataset == .synthetic ? syntheticClasses : 10 }
 
@@ -36,6 +50,8 @@ public struct DataSettings: Codable, Equatable, Sendable {
         switch dataset {
         case .fashionMNIST, .mnist:
             pair = try IDXDatasets.load(directory: directory)
+        case .cifar10:
+            pair = try CIFAR10.load(directory: directory)
         case .synthetic:
             let all = SyntheticDataset.make(count: syntheticTrain + syntheticTest, classes: syntheticClasses,
                                             shape: exampleShape, noise: syntheticNoise, seed: 0)
@@ -51,5 +67,14 @@ public struct DataSettings: Codable, Equatable, Sendable {
         let normalization = raw.train.channelStatistics()
         return (DatasetPair(train: raw.train.normalized(by: normalization), test: raw.test.normalized(by: normalization)),
                 normalization)
+    }
+
+    /// The training augmentation for data normalised by `normalization` (nil unless
+    /// `augment`): padded pixels get `-mean/std`, i.e. black before normalisation, as
+    /// torchvision's `RandomCrop(padding=4)` pads raw images.
+    public func augmentation(normalization: Normalization) -> Augmentation? {
+        guard augment == true else { return nil }
+        return Augmentation(padding: 4, flipProbability: 0.5,
+                            fill: zip(normalization.mean, normalization.std).map { -$0 / $1 })
     }
 }
