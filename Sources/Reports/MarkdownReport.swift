@@ -2,7 +2,7 @@ import Foundation
 
 /// report.md: the comparison for a person to read.
 ///
-/// Sections: title and run facts (generated, machine, wall time, seeds, dense network); one finding per
+/// Sections: title and run facts (generated, machine, compute time, seeds, dense network); one finding per
 /// band of weights remaining (`Findings`); the plot; the accuracy table (one row per
 /// level, one column per strategy, mean ± std in %, best per level in bold, dense as the
 /// reference row); per-layer sparsity; retraining time; the recipe as YAML.
@@ -16,7 +16,7 @@ public enum MarkdownReport {
             "",
             "- Generated: \(inline(context.generated))",
             "- Machine: \(inline(context.machine))",
-            "- Wall time: \(ReportNumbers.duration(context.wallSeconds))",
+            "- Compute time: \(ReportNumbers.duration(context.wallSeconds)) (the wall times of every training run, summed; runs in parallel shards overlap)",
             "- Seeds: \(seeds.map(String.init).joined(separator: ", ")) "
                 + "(accuracies are mean ± sample std over seeds, in %)",
         ]
