@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
             struct Line: Encodable { let model: String, mode: String, batch: Int, images_per_s: Double, threads: Int }
             printJSONLine(Line(model: model, mode: mode, batch: batch, images_per_s: imagesPerSecond.rounded(), threads: GemmThreads.maximum))
         } else {
-            print(String(format: "%-14@ %-6@ batch %5d  %10.0f images/s", model, mode, batch, imagesPerSecond))
+            print(column(model, 14) + " " + column(mode, 6) + String(format: " batch %5d  %10.0f images/s", batch, imagesPerSecond))
         }
     }
 

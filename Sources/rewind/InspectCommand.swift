@@ -63,9 +63,11 @@ struct InspectCommand: ParsableCommand {
         print(String(format: "overall sparsity of masked weights: %.2f%%", sparsity * 100))
         print("name                             shape              non-zeros    sparsity  bytes on disk  masked")
         for t in tensors {
-            print(String(format: "%-32@ %-18@ %9d   %7.2f%%  %13@  %@", t.name, "\(t.shape)", t.nonzeros, t.sparsity * 100,
-                         t.bytes_on_disk.map(String.init) ?? "-",
-                         t.masked ? "yes" : (t.kind == "buffer" ? "buffer" : "no")))
+            let bytes = t.bytes_on_disk.map(String.init) ?? "-"
+            print(column(t.name, 32) + " " + column("\(t.shape)", 18)
+                  + String(format: " %9d   %7.2f%%  ", t.nonzeros, t.sparsity * 100)
+                  + String(repeating: " ", count: max(0, 13 - bytes.count)) + bytes
+                  + "  " + (t.masked ? "yes" : (t.kind == "buffer" ? "buffer" : "no")))
         }
     }
 }

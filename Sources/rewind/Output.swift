@@ -23,6 +23,12 @@ func printJSONLine<T: Encodable>(_ value: T) {
     }
 }
 
+/// `text` left-aligned in a column of `width` characters (`%-20@` does not pad on
+/// Linux's Foundation, so tables pad their string columns here).
+func column(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
+
 /// Formats a duration in seconds as "1h02m", "3m07s" or "12.3s".
 func formatDuration(_ seconds: Double) -> String {
     guard seconds.isFinite, seconds >= 0 else { return "--" }
