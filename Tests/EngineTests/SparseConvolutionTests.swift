@@ -51,13 +51,16 @@ final class SparseConvolutionTests: XCTestCase {
                                 inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
                                 stride: stride, padding: padding, density: density, seed: seed)
                             let relu = seed % 2 == 0
-                            let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: relu)
-                            XCTAssertEqual(sparse.density, Double(mask.nonZeroCount) / Double(mask.count))
-                            for batch in [1, 3] {
-                                let x = randomTensor([batch, inChannels, 7, 9], seed: seed + 1000)
-                                let expected = denseOutput(layer, x, relu: relu)
-                                assertClose(sparse.forward(x), expected, "k \(kernelSize) s \(stride) p \(padding) "
-                                            + "\(inChannels)->\(outChannels) density \(density) batch \(batch) relu \(relu)")
+                            let lowerings: [SparseConvolution.Lowering] = stride == 1 ? [.columns, .shiftedWindows] : [.columns]
+                            for lowering in lowerings {
+                                let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: relu, lowering: lowering)
+                                XCTAssertEqual(sparse.density, Double(mask.nonZeroCount) / Double(mask.count))
+                                for batch in [1, 3] {
+                                    let x = randomTensor([batch, inChannels, 7, 9], seed: seed + 1000)
+                                    let expected = denseOutput(layer, x, relu: relu)
+                                    assertClose(sparse.forward(x), expected, "\(lowering) k \(kernelSize) s \(stride) p \(padding) "
+                                                + "\(inChannels)->\(outChannels) density \(density) batch \(batch) relu \(relu)")
+                                }
                             }
                         }
                     }
@@ -77,15 +80,18 @@ final class SparseConvolutionTests: XCTestCase {
         if let kept = (0..<mask.count).first(where: { mask[$0] == 1 }) { weight[kept] = 0 }
         let x = randomTensor([16, 3, 10, 10], seed: 8)
         for variant in SparseGemmTests.variants {
-            for relu in [false, true] {
-                let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: relu, variant: variant)
+            for (relu, lowering) in [(false, .columns), (true, .columns), (false, .shiftedWindows), (true, .shiftedWindows)]
+                as [(Bool, SparseConvolution.Lowering)] {
+                let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: relu, lowering: lowering, variant: variant)
                 XCTAssertEqual(sparse.matrix.rowOffsets[2], sparse.matrix.rowOffsets[3])
                 let expected = denseOutput(layer, x, relu: relu)
-                assertClose(sparse.forward(x), expected, "\(variant) relu \(relu)")
-                // A second call (buffers reused) and a different batch give the same.
-                assertClose(sparse.forward(x), expected, "\(variant) relu \(relu), second call")
-                let one = randomTensor([1, 3, 10, 10], seed: 9)
-                assertClose(sparse.forward(one), denseOutput(layer, one, relu: relu), "\(variant) batch 1")
+                assertClose(sparse.forward(x), expected, "\(variant) \(lowering) relu \(relu)")
+                // A second call (buffers reused) and other shapes give the same.
+                assertClose(sparse.forward(x), expected, "\(variant) \(lowering) relu \(relu), second call")
+                for shape in [[1, 3, 10, 10], [2, 3, 5, 12]] {
+                    let other = randomTensor(shape, seed: 9)
+                    assertClose(sparse.forward(other), denseOutput(layer, other, relu: relu), "\(variant) \(lowering) \(shape)")
+                }
             }
         }
     }
@@ -98,10 +104,12 @@ final class SparseConvolutionTests: XCTestCase {
         SparseThreads.threshold = 0
         let (layer, mask) = Self.prunedConvolution(inChannels: 4, outChannels: 8, kernelSize: 3, stride: 1,
                                                    padding: 1, density: 0.2, seed: 13)
-        let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: true)
-        for batch in [1, 2, 7] {
-            let x = randomTensor([batch, 4, 9, 9], seed: 14 + UInt64(batch))
-            assertClose(sparse.forward(x), denseOutput(layer, x, relu: true), "batch \(batch), split")
+        for lowering in [.columns, .shiftedWindows] as [SparseConvolution.Lowering] {
+            let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: true, lowering: lowering)
+            for batch in [1, 2, 7] {
+                let x = randomTensor([batch, 4, 9, 9], seed: 14 + UInt64(batch))
+                assertClose(sparse.forward(x), denseOutput(layer, x, relu: true), "\(lowering) batch \(batch), split")
+            }
         }
     }
 
