@@ -53,7 +53,7 @@ public enum SparseCrossover {
     /// `(batch, density)`, ascending in batch: the measured Conv2D defaults (see
     /// `measureConvolution`).
     public static let measuredConvolutionDefaults: [(batch: Int, density: Double)] = [
-        (1, 0.40), (16, 0.40), (256, 0.40),
+        (1, 1.00), (16, 0.70), (256, 0.89),
     ]
 
     /// The measured defaults for `kind`.
@@ -111,13 +111,26 @@ public enum SparseCrossover {
     /// `sparseGemm`, bias fused) on a random mask of the probed density, by `bisect`.
     ///
     /// The defaults `measuredConvolutionDefaults` were measured with it (`rewind bench
-    /// --sparse --crossover`) on the 2-core AMD EPYC machine, release build, for the
-    /// convolutions of Conv-2 and LeNet-5 on 28x28x1 inputs, with the second core
-    /// busy with other work; the default per batch is the smallest over the shapes:
+    /// --sparse --crossover`, one run) on the 2-core AMD EPYC machine, release build,
+    /// 2026-11-23, for the convolutions of Conv-2 and LeNet-5 on 28x28x1 inputs, the
+    /// sparse path with its default lowering (shifted windows: all four have stride
+    /// 1), with the second core busy with other work (load average about 8); the
+    /// default per batch is the smallest over the shapes:
     ///
     /// | batch | conv-2 conv1 [64,1,3,3] | conv-2 conv2 [64,64,3,3] | lenet-5 conv1 [6,1,5,5] | lenet-5 conv2 [16,6,5,5] | default |
     /// |------:|------:|------:|------:|------:|------:|
-    /// | (to be measured) | | | | | |
+    /// | 1 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 |
+    /// | 16 | 1.00 | 0.76 | 1.00 | 0.70 | 0.70 |
+    /// | 256 | 1.00 | 0.89 | 1.00 | 0.99 | 0.89 |
+    ///
+    /// (1.00: the sparse path was faster even on a fully dense weight; a layer at
+    /// density 1 still runs dense, as the rule is `density < crossover`.) Much higher
+    /// than Linear's: the dense path pays im2col (`k²` floats written per input
+    /// float) while the shifted windows copy the input once, and the layers with one
+    /// input channel (`C·k·k` = 9 or 25 rows) make poor sgemm shapes. Between batch
+    /// 16 and 256 the figures are noisy (the same shapes gave 0.76 and 0.89); with a
+    /// free second core OpenBLAS gains more from its two threads than the sparse
+    /// path, and the crossover at large batches is likely lower.
     public static func measureConvolution(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
                                           padding: Int = 0, height: Int, width: Int, batch: Int, repeats: Int = 5,
                                           variant: KernelVariant = .automatic, seed: UInt64 = 0) -> Double {
