@@ -70,8 +70,8 @@ final class SparseConvolutionTests: XCTestCase {
     }
 
     func testBothKernelBuildsAndGroupedImagesAndEmptyRows() {
-        // 16 images of a small convolution are lowered in one group (the [O, G, P] ->
-        // [G, O, P] copy); output channel 2 has no stored weight (an empty CSR row:
+        // 16 images of a small convolution (P = 100) are lowered by im2col in groups
+        // of 3 and a last group of 1 (the [O, G, P] -> [G, O, P] copy); output channel 2 has no stored weight (an empty CSR row:
         // the output is the bias, through ReLU); a stored 0 from the mask stays stored.
         let (layer, mask) = Self.prunedConvolution(inChannels: 3, outChannels: 6, kernelSize: 3, stride: 1,
                                                    padding: 1, density: 0.3, seed: 7)
@@ -111,6 +111,23 @@ final class SparseConvolutionTests: XCTestCase {
                 assertClose(sparse.forward(x), denseOutput(layer, x, relu: true), "\(lowering) batch \(batch), split")
             }
         }
+    }
+
+    func testLoweringMovingFewerFloatsIsChosen() {
+        typealias Lowering = SparseConvolution.Lowering
+        let conv2Conv1 = Conv2D(name: "a", inChannels: 1, outChannels: 64, kernelSize: 3, padding: 1)
+        let conv2Conv2 = Conv2D(name: "b", inChannels: 64, outChannels: 64, kernelSize: 3, padding: 1)
+        let lenetConv1 = Conv2D(name: "c", inChannels: 1, outChannels: 6, kernelSize: 5, padding: 2)
+        let strided = Conv2D(name: "d", inChannels: 64, outChannels: 64, kernelSize: 3, stride: 2, padding: 1)
+        XCTAssertEqual(Lowering.cheaper(for: conv2Conv1, height: 28, width: 28), .columns)
+        XCTAssertEqual(Lowering.cheaper(for: conv2Conv2, height: 28, width: 28), .shiftedWindows)
+        XCTAssertEqual(Lowering.cheaper(for: lenetConv1, height: 28, width: 28), .shiftedWindows)
+        XCTAssertEqual(Lowering.cheaper(for: strided, height: 28, width: 28), .columns)
+        let sparse = SparseConvolution(layer: conv2Conv2)
+        XCTAssertNil(sparse.lowering)
+        _ = sparse.forward(Tensor(shape: [1, 64, 6, 6]))
+        XCTAssertEqual(sparse.lowering, .shiftedWindows)
+        XCTAssertEqual(SparseConvolution(layer: conv2Conv2, lowering: .columns).lowering, .columns)
     }
 
     func testAllZeroLayerGivesTheBias() {

@@ -12,12 +12,12 @@
 /// ReLU (`max(·, 0)`) are applied in the product's epilogue. Two lowerings
 /// (`Lowering`) present the input to the kernel:
 ///
-/// - `.columns` (any stride): for a group of `G` images (`ConvolutionBatchDivision`,
-///   the groups `Conv2D` lowers), `cols [C·k·k, G·P] = im2col(x[group])`, then
+/// - `.columns` (any stride): for a group of `G = ceil(minimumColumns / P)` images
+///   (`ConvolutionBatchDivision`), `cols [C·k·k, G·P] = im2col(x[group])`, then
 ///   `Y [O, G·P] = epilogue(b + W · cols)`; a group of one image writes `Y` straight
 ///   into `y`, larger groups are copied from `[O, G, P]` to `[G, O, P]`
 ///   (`ungroupByChannel`). im2col writes `k²` floats per input float.
-/// - `.shiftedWindows` (stride 1, the default there): no im2col. Each image is copied
+/// - `.shiftedWindows` (stride 1): no im2col. Each image is copied
 ///   once into a zero-padded buffer `x̃ [C, Hp, Wp]`, `Hp = H + 2·pad`, `Wp = W + 2·pad`;
 ///   then for `q = oh·Wp + ow`
 ///
@@ -30,6 +30,11 @@
 ///   other `Wp - OW` per row (windows wrapping into the next row) are dropped. Extra
 ///   traffic: one copy of the input and of the output per image, plus the dropped
 ///   columns' work (`Wp / OW - 1`: 7% for a 3x3 "same" convolution on 28x28).
+///
+/// By default each layer takes the lowering that moves fewer floats
+/// (`Lowering.cheaper`): the windows for many input channels (Conv-2's conv2, both
+/// LeNet-5 convolutions), im2col for one input channel and many outputs (Conv-2's
+/// conv1, whose `y` is 64 times its input) and for strides above 1.
 ///
 /// Threads: a batch whose sparse work (`stored entries · P · B` multiply-adds)
 /// reaches `SparseThreads.threshold` is split among `SparseThreads.maximum` workers
@@ -51,7 +56,29 @@ public final class SparseConvolution {
         case shiftedWindows
 
         public var description: String { self == .columns ? "im2col" : "shifted windows" }
+
+        /// The lowering that moves fewer floats per image for `layer` on `height x width`
+        /// inputs: im2col writes `C·k²·OH·OW` floats (and the product writes `y`
+        /// directly); the shifted windows copy `C·Hp·Wp` in and `O·OH·Wp` out. Stride 1
+        /// only for the windows. Measured on Conv-2 (28x28x1, one thread, 95% sparse):
+        /// conv1 [64, 1, 3, 3] (9 + 0 vs 1 + 71 floats per pixel) took 12 us by im2col
+        /// and 26 us by windows; conv2 [64, 64, 3, 3] (576 vs 73 + 69) 357 us and 209 us.
+        public static func cheaper(for layer: Conv2D, height: Int, width: Int) -> Lowering {
+            guard layer.stride == 1 else { return .columns }
+            let k = layer.kernelSize, hp = height + 2 * layer.padding, wp = width + 2 * layer.padding
+            let oh = hp - k + 1, ow = wp - k + 1
+            let im2col = layer.inChannels * k * k * oh * ow
+            let windows = layer.inChannels * hp * wp + layer.outChannels * oh * wp
+            return windows < im2col ? .shiftedWindows : .columns
+        }
     }
+
+    /// The fewest output pixels per `.columns` product: smaller images are lowered
+    /// several at a time (`G = ceil(minimumColumns / P)`), so the kernel gets whole
+    /// 64-column panels; larger ones one at a time, written straight into `y` (a
+    /// larger group only adds the `[O, G, P]` to `[G, O, P]` copy: Conv-2's conv1 at
+    /// batch 256 took 17.6 ms in groups of 37 images and about 3 ms one by one).
+    public static let minimumColumns = 256
 
     /// The dense layer this computes (its geometry; its weights as of `init`).
     public let layer: Conv2D
@@ -59,15 +86,17 @@ public final class SparseConvolution {
     public let matrix: CSRMatrix
     /// Whether `max(·, 0)` is applied to the output (a ReLU after the layer, fused).
     public let fusesReLU: Bool
-    /// How the input is lowered.
-    public let lowering: Lowering
+    /// How the input is lowered: the one asked for, else chosen per input size by
+    /// `Lowering.cheaper` (nil before the first call).
+    public var lowering: Lowering? { requestedLowering ?? geometry.map { Lowering.cheaper(for: layer, height: $0.height, width: $0.width) } }
+    private let requestedLowering: Lowering?
     /// Which build of the kernels runs.
     public let variant: KernelVariant
 
     private let bias: Tensor?                         // b [O], copied with the weights
     private var geometry: ConvolutionGeometry?        // of the last input's H, W
     private var windows: ShiftedWindows?              // for `geometry` (shifted windows only)
-    private var plannedFor: (inputShape: [Int], threads: Int, threshold: Int, budget: Int)?
+    private var plannedFor: (inputShape: [Int], threads: Int, threshold: Int)?
     private var division = ConvolutionBatchDivision(batch: 1, multiplyAdds: 0, columnsPerImage: 1, threads: 1,
                                                     parallelThreshold: 1, columnBudget: 1)
     private var workspaces: [Workspace] = []
@@ -109,7 +138,7 @@ public final class SparseConvolution {
     /// `mask` (0/1, the weight's shape) fixes the stored pattern: the entries where it
     /// is 1, even when 0 (the weight must be zero where the mask is 0, as after the
     /// mask is applied); without it the non-zeros are stored. `lowering` nil picks
-    /// `.shiftedWindows` for stride 1 and `.columns` otherwise.
+    /// `Lowering.cheaper` for each input size.
     public init(layer: Conv2D, mask: Tensor? = nil, fusesReLU: Bool = false, lowering: Lowering? = nil,
                 variant: KernelVariant = .automatic) {
         precondition(lowering != .shiftedWindows || layer.stride == 1, "SparseConvolution: shifted windows need stride 1")
@@ -117,7 +146,7 @@ public final class SparseConvolution {
         self.matrix = CSRMatrix(layer.weight.value, mask: mask)
         self.bias = layer.bias.map { Tensor(copying: $0.value) }
         self.fusesReLU = fusesReLU
-        self.lowering = lowering ?? (layer.stride == 1 ? .shiftedWindows : .columns)
+        self.requestedLowering = lowering
         self.variant = variant
     }
 
@@ -127,9 +156,9 @@ public final class SparseConvolution {
     /// Sizes the geometry, the division of work and every buffer for input
     /// `[B, C, H, W]`; does nothing when the shape and the tunables are unchanged.
     private func prepare(for x: Tensor) -> ConvolutionGeometry {
-        let threads = SparseThreads.maximum, threshold = SparseThreads.threshold, budget = Conv2D.columnBudget
+        let threads = SparseThreads.maximum, threshold = SparseThreads.threshold
         if let plannedFor, let geometry, plannedFor.inputShape == x.shape, plannedFor.threads == threads,
-           plannedFor.threshold == threshold, plannedFor.budget == budget {
+           plannedFor.threshold == threshold {
             return geometry
         }
         precondition(x.shape.count == 4 && x.shape[1] == layer.inChannels,
@@ -138,11 +167,19 @@ public final class SparseConvolution {
                                     kernelHeight: layer.kernelSize, kernelWidth: layer.kernelSize,
                                     stride: layer.stride, padding: layer.padding)
         let batch = x.shape[0]
+        let lowering = requestedLowering ?? Lowering.cheaper(for: layer, height: g.height, width: g.width)
+        // .columns: groups of ceil(minimumColumns / P) images (one when P >= minimumColumns);
+        // shifted windows: one image at a time.
+        let groupImages = lowering == .columns ? (Self.minimumColumns + g.outputPlane - 1) / g.outputPlane : 1
         division = ConvolutionBatchDivision(
             batch: batch, multiplyAdds: matrix.nonZeroCount * g.outputPlane * batch,
             columnsPerImage: g.patchSize * g.outputPlane, threads: threads,
-            parallelThreshold: threshold, columnBudget: lowering == .columns ? budget : 0)
-        if lowering == .shiftedWindows && g != geometry { windows = ShiftedWindows(matrix, geometry: g) }
+            parallelThreshold: threshold, columnBudget: groupImages * g.patchSize * g.outputPlane)
+        if lowering == .columns {
+            windows = nil
+        } else if g != geometry || windows == nil {
+            windows = ShiftedWindows(matrix, geometry: g)
+        }
         while workspaces.count < division.workers { workspaces.append(Workspace()) }
         for space in workspaces.prefix(division.workers) {
             if let windows {
@@ -159,7 +196,7 @@ public final class SparseConvolution {
         }
         output.reshape(to: [batch, layer.outChannels, g.outputHeight, g.outputWidth])
         geometry = g
-        plannedFor = (x.shape, threads, threshold, budget)
+        plannedFor = (x.shape, threads, threshold)
         return g
     }
 
