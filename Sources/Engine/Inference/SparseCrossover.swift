@@ -53,7 +53,7 @@ public enum SparseCrossover {
     /// `(batch, density)`, ascending in batch: the measured Conv2D defaults (see
     /// `measureConvolution`).
     public static let measuredConvolutionDefaults: [(batch: Int, density: Double)] = [
-        (1, 1.00), (16, 0.70), (256, 0.89),
+        (1, 0.81), (16, 0.70), (256, 0.75),
     ]
 
     /// The measured defaults for `kind`.
@@ -111,26 +111,28 @@ public enum SparseCrossover {
     /// `sparseGemm`, bias fused) on a random mask of the probed density, by `bisect`.
     ///
     /// The defaults `measuredConvolutionDefaults` were measured with it (`rewind bench
-    /// --sparse --crossover`, one run) on the 2-core AMD EPYC machine, release build,
+    /// --sparse --crossover`, two runs) on the 2-core AMD EPYC machine, release build,
     /// 2026-11-23, for the convolutions of Conv-2 and LeNet-5 on 28x28x1 inputs, the
-    /// sparse path with its default lowering (shifted windows: all four have stride
-    /// 1), with the second core busy with other work (load average about 8); the
-    /// default per batch is the smallest over the shapes:
+    /// sparse path with its default lowering (`SparseConvolution.Lowering.cheaper`:
+    /// im2col for Conv-2's conv1, shifted windows for the others), with the second
+    /// core busy with other work (load average about 8). Per shape the smaller of the
+    /// two runs (the runs in brackets), and as the default per batch the smallest over
+    /// the shapes:
     ///
     /// | batch | conv-2 conv1 [64,1,3,3] | conv-2 conv2 [64,64,3,3] | lenet-5 conv1 [6,1,5,5] | lenet-5 conv2 [16,6,5,5] | default |
     /// |------:|------:|------:|------:|------:|------:|
-    /// | 1 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 |
-    /// | 16 | 1.00 | 0.76 | 1.00 | 0.70 | 0.70 |
-    /// | 256 | 1.00 | 0.89 | 1.00 | 0.99 | 0.89 |
+    /// | 1 | 1.00 | 1.00 (1.00, 1.00) | 1.00 (1.00, 1.00) | 0.81 (1.00, 0.81) | 0.81 |
+    /// | 16 | 1.00 | 0.76 (0.76, 1.00) | 1.00 (1.00, 1.00) | 0.70 (0.70, 0.74) | 0.70 |
+    /// | 256 | 1.00 | 0.79 (0.89, 0.79) | 1.00 (1.00, 1.00) | 0.75 (0.99, 0.75) | 0.75 |
     ///
     /// (1.00: the sparse path was faster even on a fully dense weight; a layer at
     /// density 1 still runs dense, as the rule is `density < crossover`.) Much higher
     /// than Linear's: the dense path pays im2col (`k²` floats written per input
     /// float) while the shifted windows copy the input once, and the layers with one
-    /// input channel (`C·k·k` = 9 or 25 rows) make poor sgemm shapes. Between batch
-    /// 16 and 256 the figures are noisy (the same shapes gave 0.76 and 0.89); with a
-    /// free second core OpenBLAS gains more from its two threads than the sparse
-    /// path, and the crossover at large batches is likely lower.
+    /// input channel (`C·k·k` = 9 or 25 rows) make poor sgemm shapes. Between runs
+    /// the figures are noisy (up to 0.25 apart); with a free second core OpenBLAS
+    /// gains more from its two threads than the sparse path, and the crossover at
+    /// large batches is likely lower.
     public static func measureConvolution(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
                                           padding: Int = 0, height: Int, width: Int, batch: Int, repeats: Int = 5,
                                           variant: KernelVariant = .automatic, seed: UInt64 = 0) -> Double {
