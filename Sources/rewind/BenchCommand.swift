@@ -19,6 +19,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure the one- vs two-thread gemm crossover instead.") var gemm = false
     @Flag(help: "Measure dense versus sparse inference of magnitude-pruned networks (0-98% sparsity) and checkpoint bytes.")
     var sparse = false
+    @Flag(help: "With --sparse: measure the dense/sparse crossover density of the models' Conv2D layers instead.")
+    var crossover = false
     @Flag(help: "One JSON line per measurement.") var json = false
 
     /// The peer script's models and learning rates (Adam).
@@ -27,7 +29,14 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if gemm { return GemmCrossover.measure(json: json) }
         let names = models?.split(separator: ",").map(String.init) ?? Self.peerModels.map(\.name).filter { ModelZoo.builders[$0] != nil }
-        if sparse { return try SparseBench.run(models: models == nil ? ["lenet-300-100"] : names, json: json) }
+        if sparse {
+            let sparseModels = models == nil ? SparseBench.defaultModels : names
+            for name in sparseModels where ModelZoo.builders[name] == nil {
+                throw CommandFailure("--models: unknown model '\(name)'; expected one of \(ModelZoo.names.joined(separator: ", "))")
+            }
+            if crossover { return try SparseCrossoverBench.run(models: sparseModels, json: json) }
+            return try SparseBench.run(models: sparseModels, json: json)
+        }
         let trainingBatches = batches.split(separator: ",").compactMap { Int($0) }
         let fashion = Self.loadData()
         if !json { print("\(GemmThreads.maximum) threads max, gemm threshold \(GemmThreads.threshold) multiply-adds") }

@@ -35,10 +35,10 @@ struct EvalCommand: ParsableCommand {
         if path == "dense" || (path == "auto" && contents.masks.isEmpty) {
             evaluation = evaluate(network, on: test)
         } else {
-            // Sparse kernels for masked layers below the crossover (or every Linear with --path sparse).
+            // Sparse kernels for masked layers below the crossover (or every pruned Linear and Conv2D with --path sparse).
             let sparse = SparseInferenceNetwork(network: network, crossoverDensity: path == "sparse" ? 1 : nil, masks: contents.masks)
             evaluation = evaluate(on: test) { sparse.forward($0) }
-            kernels = sparse.linearLayers.map { "\($0.name) \(sparse.kernel(for: $0.name, batch: 1000) == .sparse ? "sparse" : "dense")" }
+            kernels = (sparse.convolutionLayers + sparse.linearLayers).map { "\($0.name) \(sparse.kernel(for: $0.name, batch: 1000) == .sparse ? "sparse" : "dense")" }
                 .joined(separator: ", ")
         }
         let seconds = (clock.now - start).seconds

@@ -5,8 +5,15 @@ import Pruning
 
 /// `rewind bench --sparse`: dense versus sparse inference of magnitude-pruned
 /// networks at several sparsities — batch-1 latency, batch-256 throughput, and the
-/// bytes of the dense checkpoint and of the sparse export.
+/// bytes of the dense checkpoint and of the sparse export. By default LeNet-300-100
+/// and Conv-2, both on 28x28x1 inputs (`Architecture`'s default input shape).
+///
+/// Each (model, sparsity, batch) times both paths alternately (`InferenceComparison`):
+/// 7 rounds, or 3 when one dense pass takes over 50 ms (Conv-2 at batch 256), which
+/// keeps the default run to a few minutes. Without `--json`, the pruned convolutions
+/// at 90% sparsity and above are also broken down on one thread (`SparseConvolutionProfile`).
 enum SparseBench {
+    static let defaultModels = ["lenet-300-100", "conv-2"]
     static let sparsities: [Double] = [0, 0.5, 0.8, 0.9, 0.95, 0.98]
     static let batches = [1, 256]
 
@@ -27,21 +34,17 @@ enum SparseBench {
             let original = network.stateDictionary()
             for sparsity in sparsities {
                 try network.load(stateDictionary: original)
-                var mask = Mask(allOnesFor: network)
-                if sparsity > 0 {
-                    let weights = Dictionary(uniqueKeysWithValues: mask.names.map { ($0, network.parameter(named: $0)!.value) })
-                    mask = Pruner.prune(weights: weights, mask: mask, plan: PruningPlan(targetSparsity: sparsity, oneShot: true))
-                    mask.apply(to: network)
-                }
+                let masks = try prune(network, to: sparsity)
                 // Bytes: the dense checkpoint versus the sparse (CSR) export, without optimizer state.
-                let contents = CheckpointContents(network: network, masks: sparsity > 0 ? mask.tensors : [:])
+                let contents = CheckpointContents(network: network, masks: masks)
                 let densePath = folder.appendingPathComponent("dense.h5").path, sparsePath = folder.appendingPathComponent("sparse.h5").path
                 try CheckpointFile.write(contents, to: densePath, format: .dense)
                 try CheckpointFile.write(contents, to: sparsePath, format: .sparse)
                 let denseBytes = try fileSize(densePath), sparseBytes = try fileSize(sparsePath)
-                let sparse = SparseInferenceNetwork(network: network, masks: sparsity > 0 ? mask.tensors : [:])
+                let sparse = SparseInferenceNetwork(network: network, masks: masks)
                 for batch in batches {
-                    let c = InferenceComparison.measure(network: network, batch: batch, sparse: sparse)
+                    let c = InferenceComparison.measure(network: network, batch: batch, sparse: sparse,
+                                                        repeats: repeats(network, batch: batch))
                     if json {
                         printJSONLine(Line(model: model, sparsity: sparsity, path: "dense", batch: batch, latency_ms: c.denseSeconds * 1000,
                                            images_per_s: c.denseImagesPerSecond.rounded(), bytes: denseBytes))
@@ -53,8 +56,33 @@ enum SparseBench {
                                      c.speedUp, c.idealSpeedUp, denseBytes, sparseBytes))
                     }
                 }
+                if !json && sparsity >= 0.9 {
+                    for batch in batches {
+                        for line in SparseConvolutionProfile.measure(network: network, masks: masks, batch: batch) {
+                            print("  \(model) \(Int(sparsity * 100))% " + line.description)
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /// Prunes every prunable weight of `network` to `sparsity` by magnitude, layerwise
+    /// and one-shot, and applies the mask; returns its tensors (none at sparsity 0).
+    static func prune(_ network: Network, to sparsity: Double) throws -> [String: Tensor] {
+        guard sparsity > 0 else { return [:] }
+        var mask = Mask(allOnesFor: network)
+        let weights = Dictionary(uniqueKeysWithValues: mask.names.map { ($0, network.parameter(named: $0)!.value) })
+        mask = Pruner.prune(weights: weights, mask: mask, plan: PruningPlan(targetSparsity: sparsity, oneShot: true))
+        mask.apply(to: network)
+        return mask.tensors
+    }
+
+    /// Timed rounds per path: 3 when one dense pass takes over 50 ms, else 7.
+    static func repeats(_ network: Network, batch: Int) -> Int {
+        let input = Tensor(shape: [batch] + network.architecture.inputShape, repeating: 0.5)
+        let once = bestSecondsPerCall(repeats: 1, minimumSeconds: 0) { _ = network.forward(input, mode: .evaluation) }
+        return once > 0.05 ? 3 : 7
     }
 
     static func fileSize(_ path: String) throws -> Int {

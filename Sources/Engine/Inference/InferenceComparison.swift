@@ -3,7 +3,9 @@
 public struct InferenceComparison: Sendable {
     /// Examples per forward pass.
     public let batch: Int
-    /// Stored Linear weights over all Linear weights (what the sparse kernels touch).
+    /// Stored multiply-adds over dense ones, per example, of the Linear and Conv2D
+    /// layers (`SparseInferenceNetwork.multiplyAddDensity`; for a network of Linear
+    /// layers, stored weights over all weights).
     public let density: Double
     /// Seconds per batch through `Network.forward(_, mode: .evaluation)` (best round).
     public let denseSeconds: Double
@@ -14,8 +16,10 @@ public struct InferenceComparison: Sendable {
     public var sparseImagesPerSecond: Double { Double(batch) / sparseSeconds }
     /// Dense time over sparse time.
     public var speedUp: Double { denseSeconds / sparseSeconds }
-    /// `1 / density`: the speed-up if time were proportional to the Linear weights
-    /// touched (an upper bound the per-call and per-row overheads keep it under).
+    /// `1 / density`: the speed-up if time were proportional to the multiply-adds
+    /// of the Linear and Conv2D layers (an upper bound the per-call and per-row
+    /// overheads, and work the sparse path does not shrink — im2col, pooling —
+    /// keep it under).
     public var idealSpeedUp: Double { 1 / density }
     /// The fraction of the ideal speed-up reached.
     public var efficiency: Double { speedUp / idealSpeedUp }
@@ -46,9 +50,7 @@ public struct InferenceComparison: Sendable {
                 _ = sparse.forward(input)
             })
         }
-        let total = sparse.linearLayers.reduce(0.0) { $0 + Double($1.shape[0] * $1.shape[1]) }
-        let stored = sparse.linearLayers.reduce(0.0) { $0 + $1.density * Double($1.shape[0] * $1.shape[1]) }
-        return InferenceComparison(batch: batch, density: total == 0 ? 1 : stored / total,
+        return InferenceComparison(batch: batch, density: sparse.multiplyAddDensity,
                                    denseSeconds: dense, sparseSeconds: sparseTime)
     }
 }

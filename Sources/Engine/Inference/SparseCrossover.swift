@@ -33,21 +33,45 @@
 /// (1.00: the sparse kernel was faster even on a fully dense matrix. At batch 1
 /// OpenBLAS's sgemm is a matrix-vector product at about 4 GFLOP/s; at batch 256
 /// it reaches about 30 GFLOP/s against the sparse kernel's 15.)
+///
+/// Convolutions (`SparseConvolution` against `Conv2D.forward`) have their own
+/// defaults, `measuredConvolutionDefaults`: both paths lower the input with the same
+/// im2col, and the product's `n` is `G·P` output pixels (784 per 28x28 image), so
+/// even batch 1 is a large product; see `measureConvolution` for the table.
 public enum SparseCrossover {
-    /// `(batch, density)`, ascending in batch: the measured defaults (see above).
+    /// The layers with a sparse path, each with its own crossover.
+    public enum LayerKind: Sendable, Equatable {
+        case linear, convolution
+    }
+
+    /// `(batch, density)`, ascending in batch: the measured Linear defaults (see above).
     public static let measuredDefaults: [(batch: Int, density: Double)] = [
         (1, 0.90), (2, 0.36), (4, 0.42), (8, 0.72), (16, 0.62),
         (32, 0.64), (64, 0.61), (128, 0.54), (256, 0.50), (1024, 0.34),
     ]
 
-    /// The default crossover for `batch`: the entry of the largest measured batch at
-    /// or below `batch` (the first entry for smaller batches).
-    public static func defaultDensity(batch: Int) -> Double {
-        measuredDefaults.last { $0.batch <= batch }?.density ?? measuredDefaults[0].density
+    /// `(batch, density)`, ascending in batch: the measured Conv2D defaults (see
+    /// `measureConvolution`).
+    public static let measuredConvolutionDefaults: [(batch: Int, density: Double)] = [
+        (1, 0.81), (16, 0.70), (256, 0.75),
+    ]
+
+    /// The measured defaults for `kind`.
+    public static func measuredDefaults(for kind: LayerKind) -> [(batch: Int, density: Double)] {
+        kind == .linear ? measuredDefaults : measuredConvolutionDefaults
     }
 
-    /// The largest default crossover over all batches.
-    public static var maximumDefaultDensity: Double { measuredDefaults.map(\.density).max() ?? 0 }
+    /// The default crossover for `batch`: the entry of the largest measured batch at
+    /// or below `batch` (the first entry for smaller batches).
+    public static func defaultDensity(batch: Int, kind: LayerKind = .linear) -> Double {
+        let table = measuredDefaults(for: kind)
+        return table.last { $0.batch <= batch }?.density ?? table[0].density
+    }
+
+    /// The largest default crossover of `kind` over all batches.
+    public static func maximumDefaultDensity(for kind: LayerKind = .linear) -> Double {
+        measuredDefaults(for: kind).map(\.density).max() ?? 0
+    }
 
     /// Measures the crossover density for a Linear layer `[rows, columns]` at `batch`
     /// on this machine.
@@ -55,11 +79,8 @@ public enum SparseCrossover {
     /// The dense time is `Linear.forward` (bias copy and sgemm, with OpenBLAS's thread
     /// choice). The sparse time is `sparseGemm` with bias on a random mask of the
     /// probed density, activations in the `[features, batch]` layout the sparse
-    /// inference path keeps between layers. The density where the two meet is found by
-    /// bisection (8 steps, to 1/256) on the sparse time, which grows monotonically
-    /// with density; 1 when the sparse kernel wins even fully dense, 0 when it
-    /// loses even with a single entry. Each probe times both products alternately,
-    /// `repeats` rounds of at least 5 ms each, and compares their best rounds.
+    /// inference path keeps between layers. The density where the two meet is found
+    /// by `bisect`.
     public static func measure(rows: Int, columns: Int, batch: Int, repeats: Int = 5,
                                variant: KernelVariant = .automatic, seed: UInt64 = 0) -> Double {
         precondition(rows > 0 && columns > 0 && batch > 0, "SparseCrossover.measure: empty shape")
@@ -73,34 +94,97 @@ public enum SparseCrossover {
         let y = Tensor(shape: [rows, batch])               // yᵀ [out, B]
         let workspace = SparseWorkspace()
         let bias = layer.bias!.value.pointer
-
-        /// Whether the sparse product at `density` beats the dense layer: the two are
-        /// timed alternately for `repeats` rounds (so load from other processes hits
-        /// both alike) and each keeps its best round.
-        func sparseWins(at density: Double) -> Bool {
-            let mask = Tensor(shape: [rows, columns])
-            for i in 0..<mask.count { mask[i] = generator.nextDouble() < density ? 1 : 0 }
-            if mask.nonZeroCount == 0 { mask[0] = 1 }
-            let matrix = CSRMatrix(layer.weight.value, mask: mask)
-            var dense = Double.infinity, sparse = Double.infinity
-            for _ in 0..<max(repeats, 1) {
-                dense = min(dense, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005) {
-                    _ = layer.forward(x, mode: .evaluation)
-                })
-                sparse = min(sparse, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005) {
-                    sparseGemm(matrix, .none, n: batch, xT.pointer, bias: bias, y.pointer,
-                               workspace: workspace, variant: variant)
-                })
-            }
-            return sparse < dense
+        return bisect { density in
+            let matrix = CSRMatrix(layer.weight.value, mask: randomMask(layer.weight.value.shape, density: density,
+                                                                        using: &generator))
+            return sparseIsFaster(repeats: repeats, dense: { _ = layer.forward(x, mode: .evaluation) }, sparse: {
+                sparseGemm(matrix, .none, n: batch, xT.pointer, bias: bias, y.pointer,
+                           workspace: workspace, variant: variant)
+            })
         }
-        if sparseWins(at: 1) { return 1 }
-        if !sparseWins(at: 0) { return 0 }
+    }
+
+    /// Measures the crossover density for a Conv2D layer (`inChannels` to `outChannels`,
+    /// `kernelSize`², `stride`, `padding`) on a batch of `batch` images
+    /// `[inChannels, height, width]` on this machine: `Conv2D.forward(_, mode: .evaluation)`
+    /// (im2col and sgemm) against `SparseConvolution.forward` (the same im2col and
+    /// `sparseGemm`, bias fused) on a random mask of the probed density, by `bisect`.
+    ///
+    /// The defaults `measuredConvolutionDefaults` were measured with it (`rewind bench
+    /// --sparse --crossover`, two runs) on the 2-core AMD EPYC machine, release build,
+    /// 2026-11-23, for the convolutions of Conv-2 and LeNet-5 on 28x28x1 inputs, the
+    /// sparse path with its default lowering (`SparseConvolution.Lowering.cheaper`:
+    /// im2col for Conv-2's conv1, shifted windows for the others), with the second
+    /// core busy with other work (load average about 8). Per shape the smaller of the
+    /// two runs (the runs in brackets), and as the default per batch the smallest over
+    /// the shapes:
+    ///
+    /// | batch | conv-2 conv1 [64,1,3,3] | conv-2 conv2 [64,64,3,3] | lenet-5 conv1 [6,1,5,5] | lenet-5 conv2 [16,6,5,5] | default |
+    /// |------:|------:|------:|------:|------:|------:|
+    /// | 1 | 1.00 | 1.00 (1.00, 1.00) | 1.00 (1.00, 1.00) | 0.81 (1.00, 0.81) | 0.81 |
+    /// | 16 | 1.00 | 0.76 (0.76, 1.00) | 1.00 (1.00, 1.00) | 0.70 (0.70, 0.74) | 0.70 |
+    /// | 256 | 1.00 | 0.79 (0.89, 0.79) | 1.00 (1.00, 1.00) | 0.75 (0.99, 0.75) | 0.75 |
+    ///
+    /// (1.00: the sparse path was faster even on a fully dense weight; a layer at
+    /// density 1 still runs dense, as the rule is `density < crossover`.) Much higher
+    /// than Linear's: the dense path pays im2col (`k²` floats written per input
+    /// float) while the shifted windows copy the input once, and the layers with one
+    /// input channel (`C·k·k` = 9 or 25 rows) make poor sgemm shapes. Between runs
+    /// the figures are noisy (up to 0.25 apart); with a free second core OpenBLAS
+    /// gains more from its two threads than the sparse path, and the crossover at
+    /// large batches is likely lower.
+    public static func measureConvolution(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
+                                          padding: Int = 0, height: Int, width: Int, batch: Int, repeats: Int = 5,
+                                          variant: KernelVariant = .automatic, seed: UInt64 = 0) -> Double {
+        precondition(batch > 0, "SparseCrossover.measureConvolution: empty batch")
+        let layer = Conv2D(name: "probe", inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
+                           stride: stride, padding: padding)
+        var generator = SeededGenerator(seed: seed, concern: .benchmark)
+        for p in layer.parameters { Initializer.normal(sigma: 0.1).fill(p.value, using: &generator) }
+        let x = Tensor(shape: [batch, inChannels, height, width])
+        for i in 0..<x.count { x[i] = generator.nextNormal() }
+        let weight = Tensor(copying: layer.weight.value)
+        return bisect { density in
+            let mask = randomMask(weight.shape, density: density, using: &generator)
+            for i in 0..<weight.count { layer.weight.value[i] = mask[i] * weight[i] }
+            let sparse = SparseConvolution(layer: layer, mask: mask, variant: variant)
+            return sparseIsFaster(repeats: repeats, dense: { _ = layer.forward(x, mode: .evaluation) },
+                                  sparse: { _ = sparse.forward(x) })
+        }
+    }
+
+    /// The density where `sparseWins` (is the sparse product faster at this
+    /// density?) turns false, by bisection (8 steps, to 1/256) on the sparse time,
+    /// which grows monotonically with density; 1 when the sparse path wins even
+    /// fully dense, 0 when it loses even with (almost) no entries.
+    static func bisect(_ sparseWins: (Double) -> Bool) -> Double {
+        if sparseWins(1) { return 1 }
+        if !sparseWins(0) { return 0 }
         var low = 0.0, high = 1.0
         for _ in 0..<8 {
             let middle = (low + high) / 2
-            if sparseWins(at: middle) { low = middle } else { high = middle }
+            if sparseWins(middle) { low = middle } else { high = middle }
         }
         return (low + high) / 2
+    }
+
+    /// Whether `sparse` runs faster than `dense`: the two are timed alternately for
+    /// `repeats` rounds of at least 5 ms each (so load from other processes hits
+    /// both alike) and each keeps its best round.
+    static func sparseIsFaster(repeats: Int, dense: () -> Void, sparse: () -> Void) -> Bool {
+        var denseTime = Double.infinity, sparseTime = Double.infinity
+        for _ in 0..<max(repeats, 1) {
+            denseTime = min(denseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, dense))
+            sparseTime = min(sparseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, sparse))
+        }
+        return sparseTime < denseTime
+    }
+
+    /// A 0/1 tensor of `shape` with each entry 1 with probability `density` (at least one).
+    static func randomMask(_ shape: [Int], density: Double, using generator: inout SeededGenerator) -> Tensor {
+        let mask = Tensor(shape: shape)
+        for i in 0..<mask.count { mask[i] = generator.nextDouble() < density ? 1 : 0 }
+        if mask.nonZeroCount == 0 && mask.count > 0 { mask[0] = 1 }
+        return mask
     }
 }

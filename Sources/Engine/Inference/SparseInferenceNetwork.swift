@@ -1,5 +1,5 @@
-/// Inference (evaluation mode) for a pruned `Network`, running each Linear layer
-/// whose weight density is below the crossover through the sparse kernel.
+/// Inference (evaluation mode) for a pruned `Network`, running each Linear and
+/// Conv2D layer whose weight density is below its crossover through the sparse kernel.
 ///
 /// A Linear layer `y = x Wᵀ + b` with `x [B, in]`, `W [out, in]` is computed as
 ///
@@ -15,12 +15,23 @@
 /// A ReLU right after a sparse Linear is fused into the product's epilogue; Dropout
 /// is the identity in evaluation and is skipped; a Flatten feeding a Linear is a
 /// view (the Linear reads `[B, product of the rest]`). At batch 1 both layouts are
-/// the same memory. Every other layer (and every Linear at or above the crossover)
-/// runs its own `forward(_, mode: .evaluation)`.
+/// the same memory.
+///
+/// A Conv2D layer below its crossover runs through `SparseConvolution` (im2col, then
+/// `W [O, C·k·k]` (CSR) times the columns, bias and a following ReLU fused), which
+/// takes and gives the batch-major NCHW layout `[B, C, H, W]` → `[B, O, OH, OW]`,
+/// so activations are transposed back from `[features, B]` before it as before any
+/// layer that runs its own `forward`. Every other layer (MaxPool2D, BatchNorm2D, ...,
+/// and every Linear or Conv2D at or above its crossover) runs its own
+/// `forward(_, mode: .evaluation)` on batch-major activations. In LeNet-5 or Conv-2
+/// (conv, relu, [conv, relu,] maxpool, ..., flatten, fc, relu, fc, relu, fc) the
+/// activations stay batch-major up to the first Linear, which reads the pooled
+/// `[B, C, H, W]` as `[B, features]` transposed, and stay `[features, B]` from there.
 ///
 /// Crossover: with `crossoverDensity` nil, the defaults `SparseCrossover` measured on
-/// this machine class, per batch size (a layer may run dense at batch 1 and sparse
-/// at batch 256); a number fixes it for every batch (0: all dense, 1.01: all sparse).
+/// this machine class, per layer kind (Linear, Conv2D) and batch size (a layer may
+/// run dense at batch 1 and sparse at batch 256); a number fixes it for every kind
+/// and batch (0: all dense, 1.01: all sparse).
 ///
 /// Measured 2026-11-23 on the 2-core AMD EPYC (Zen, AVX2/FMA) machine, release
 /// build, best of 4 runs of 9 interleaved rounds (`InferenceComparison.measure`),
@@ -54,33 +65,71 @@
 /// which make the kernel run at about half the speed per multiply-add of
 /// OpenBLAS's dense one.
 ///
+/// Conv-2 on 28x28x1 inputs (`rewind bench --sparse`, 2026-11-23, same machine,
+/// release build, load average about 8; one-shot layerwise magnitude pruning of
+/// every layer to the sparsity, so `1 / density` is also the ideal in multiply-adds;
+/// 7 interleaved rounds at batch 1, 3 at batch 256). Conv-2 is 33M multiply-adds per
+/// image, 89% of them in conv2 `[64, 64, 3, 3]`. Both convolutions run sparse at
+/// every sparsity from 50%, by im2col (conv1) and shifted windows (conv2):
+///
+/// | sparsity | batch | dense ms | sparse ms | sparse img/s | speed-up | ideal 1/density | of ideal |
+/// |---:|---:|---:|---:|---:|---:|---:|---:|
+/// | 0% | 1 | 5.03 | 4.55 | 220 | 1.11x | 1x | 111% |
+/// | 0% | 256 | 714.8 | 722.1 | 355 | 0.99x | 1x | 99% |
+/// | 50% | 1 | 4.57 | 3.25 | 307 | 1.40x | 2x | 70% |
+/// | 50% | 256 | 738.7 | 579.0 | 442 | 1.28x | 2x | 64% |
+/// | 80% | 1 | 5.06 | 1.52 | 660 | 3.34x | 5x | 67% |
+/// | 80% | 256 | 762.0 | 286.4 | 894 | 2.66x | 5x | 53% |
+/// | 90% | 1 | 5.56 | 1.15 | 869 | 4.83x | 10x | 48% |
+/// | 90% | 256 | 777.0 | 179.8 | 1,424 | 4.32x | 10x | 43% |
+/// | 95% | 1 | 4.90 | 0.51 | 1,970 | 9.66x | 20x | 48% |
+/// | 95% | 256 | 860.8 | 136.9 | 1,871 | 6.29x | 20x | 31% |
+/// | 98% | 1 | 4.65 | 0.33 | 3,032 | 14.11x | 50x | 28% |
+/// | 98% | 256 | 713.0 | 82.1 | 3,120 | 8.69x | 50x | 17% |
+///
+/// Where the time goes (one thread, 95%, batch 256): conv2 dense 515 ms; sparse by
+/// im2col 103 ms, of which im2col 47 ms (46%) and the product 55 ms; by shifted
+/// windows (no im2col) 61 ms, the default. conv1 (one input channel, 64 outputs):
+/// 42 ms dense, 14 ms sparse by im2col, of which im2col only 1 ms: writing the
+/// `[256, 64, 28, 28]` output (51 MB) bounds it. The rest of the sparse pass is the
+/// 2x2 max-pool over that output size, fc1 `[256, 12544]` and, on this busy
+/// machine, the second worker waiting for its core.
+///
 /// The weights are read once, at initialisation: build a new instance after the
 /// network's weights change. Not thread-safe (buffers are reused between calls).
 public final class SparseInferenceNetwork {
-    /// Which product a Linear layer runs at a given batch size.
+    /// Which product a Linear or Conv2D layer runs at a given batch size.
     public enum Kernel: Sendable, Equatable {
         case sparse, dense
     }
 
-    /// A Linear layer as the plan sees it.
-    public struct LinearSummary: Sendable, Equatable {
-        /// The layer's name, its weight's name without ".weight" ("fc1").
+    /// A Linear or Conv2D layer as the plan sees it.
+    public struct LayerSummary: Sendable, Equatable {
+        /// The layer's name, its weight's name without ".weight" ("fc1", "conv1").
         public let name: String
-        /// `[out, in]`.
+        /// The weight's shape: `[out, in]` (Linear) or `[O, C, k, k]` (Conv2D).
         public let shape: [Int]
         /// Stored weights over all weights (the mask's density when a mask was given).
         public let density: Double
         /// Whether a ReLU follows and is fused into the sparse product.
         public let fusesReLU: Bool
+        /// Dense multiply-adds per example: the weight count, times `OH·OW` for a
+        /// Conv2D on the network's input shape.
+        public let multiplyAddsPerExample: Int
     }
 
+    /// The summary of a Linear layer (kept for the callers of the Linear-only plan).
+    public typealias LinearSummary = LayerSummary
+
     public let network: Network
-    /// The fixed crossover, or nil for `SparseCrossover.defaultDensity(batch:)`.
+    /// The fixed crossover, or nil for `SparseCrossover.defaultDensity(batch:kind:)`.
     public let crossoverDensity: Double?
     /// Which build of the kernels runs.
     public let variant: KernelVariant
     /// Every Linear layer in order, with its density.
-    public let linearLayers: [LinearSummary]
+    public let linearLayers: [LayerSummary]
+    /// Every Conv2D layer in order (outside residual blocks, which run dense), with its density.
+    public let convolutionLayers: [LayerSummary]
 
     private let steps: [Step]
     private let workspace = SparseWorkspace()
@@ -89,30 +138,39 @@ public final class SparseInferenceNetwork {
 
     private enum Layout {
         case batchMajor    // [B, features] (or [B, C, H, W]): what layers take
-        case featureMajor  // [features, B]: what the sparse product takes and gives
+        case featureMajor  // [features, B]: what the sparse Linear product takes and gives
     }
 
-    /// A Linear layer with its CSR weight (nil when too dense to ever run sparse)
-    /// and the ReLU it absorbs.
-    private final class LinearStep {
-        let layer: Linear
-        let matrix: CSRMatrix?
-        let bias: Tensor?                       // b [out], copied with the weights
+    /// A pruned Linear or Conv2D layer with the ReLU it absorbs: its sparse form (nil
+    /// when too dense to ever run sparse) and, for above the crossover, the layer itself.
+    private final class PrunedStep {
+        let kind: SparseCrossover.LayerKind
+        let layer: Layer
+        let weightName: String
         let relu: ReLU?
         let density: Double
-        let output = Tensor(shape: [0])         // yᵀ [out, B]
+        let sparse: SparseForm?
 
-        init(layer: Linear, matrix: CSRMatrix?, density: Double, relu: ReLU?) {
+        init(kind: SparseCrossover.LayerKind, layer: Layer, weightName: String, relu: ReLU?, density: Double,
+             sparse: SparseForm?) {
+            self.kind = kind
             self.layer = layer
-            self.matrix = matrix
-            self.bias = matrix == nil ? nil : layer.bias.map { Tensor(copying: $0.value) }
-            self.density = density
+            self.weightName = weightName
             self.relu = relu
+            self.density = density
+            self.sparse = sparse
         }
     }
 
+    /// The sparse product of a `PrunedStep`.
+    private enum SparseForm {
+        /// `yᵀ [out, B] = epilogue(b + W [out, in] (CSR) · xᵀ)`, written to `output`.
+        case linear(matrix: CSRMatrix, bias: Tensor?, output: Tensor)   // bias copied with the weights
+        case convolution(SparseConvolution)
+    }
+
     private enum Step {
-        case linear(LinearStep)
+        case pruned(PrunedStep)
         case skip               // Dropout (identity in evaluation), Flatten feeding a Linear
         case layer(Layer)
     }
@@ -126,56 +184,89 @@ public final class SparseInferenceNetwork {
         self.network = network
         self.crossoverDensity = crossoverDensity
         self.variant = variant
-        let largestCrossover = crossoverDensity ?? SparseCrossover.maximumDefaultDensity
+        func largestCrossover(_ kind: SparseCrossover.LayerKind) -> Double {
+            crossoverDensity ?? SparseCrossover.maximumDefaultDensity(for: kind)
+        }
         var steps: [Step] = []
-        var summaries: [LinearSummary] = []
+        var linears: [LayerSummary] = [], convolutions: [LayerSummary] = []
         let layers = network.layers
+        var exampleShape = network.architecture.inputShape   // the current layer's input, one example
         var index = 0
         while index < layers.count {
             let layer = layers[index]
             let next = index + 1 < layers.count ? layers[index + 1] : nil
+            let outputShape = layer.outputShape(forInputShape: exampleShape)
+            defer { exampleShape = outputShape }
+            let relu = next as? ReLU
+            let weight: Parameter, kind: SparseCrossover.LayerKind
             if let linear = layer as? Linear {
-                let weight = linear.weight.value
-                let mask = masks[linear.weight.name]
-                let stored = mask?.nonZeroCount ?? weight.nonZeroCount
-                let density = weight.count == 0 ? 1 : Double(stored) / Double(weight.count)
-                let matrix = density < largestCrossover ? CSRMatrix(weight, mask: mask) : nil
-                let relu = next as? ReLU
-                steps.append(.linear(LinearStep(layer: linear, matrix: matrix, density: density, relu: relu)))
-                summaries.append(LinearSummary(name: String(linear.weight.name.dropLast(".weight".count)),
-                                               shape: [linear.outputFeatures, linear.inputFeatures],
-                                               density: density, fusesReLU: relu != nil))
-                index += relu == nil ? 1 : 2
+                (weight, kind) = (linear.weight, .linear)
+            } else if let convolution = layer as? Conv2D {
+                (weight, kind) = (convolution.weight, .convolution)
+            } else {
+                steps.append(layer is Dropout || (layer is Flatten && next is Linear) ? .skip : .layer(layer))
+                index += 1
                 continue
             }
-            if layer is Dropout || (layer is Flatten && next is Linear) {
-                steps.append(.skip)
-            } else {
-                steps.append(.layer(layer))
+            let mask = masks[weight.name]
+            let stored = mask?.nonZeroCount ?? weight.value.nonZeroCount
+            let density = weight.value.count == 0 ? 1 : Double(stored) / Double(weight.value.count)
+            var sparse: SparseForm?
+            if density < largestCrossover(kind) {
+                if let linear = layer as? Linear {
+                    sparse = .linear(matrix: CSRMatrix(weight.value, mask: mask),
+                                     bias: linear.bias.map { Tensor(copying: $0.value) }, output: Tensor(shape: [0]))
+                } else if let convolution = layer as? Conv2D {
+                    sparse = .convolution(SparseConvolution(layer: convolution, mask: mask, fusesReLU: relu != nil,
+                                                            variant: variant))
+                }
             }
+            steps.append(.pruned(PrunedStep(kind: kind, layer: layer, weightName: weight.name, relu: relu,
+                                            density: density, sparse: sparse)))
+            let pixels = kind == .convolution ? outputShape.dropFirst().reduce(1, *) : 1
+            let summary = LayerSummary(name: String(weight.name.dropLast(".weight".count)), shape: weight.value.shape,
+                                       density: density, fusesReLU: relu != nil,
+                                       multiplyAddsPerExample: weight.value.count * pixels)
+            if kind == .linear { linears.append(summary) } else { convolutions.append(summary) }
             index += 1
+            if relu != nil {   // the ReLU is part of this step; it keeps the shape
+                index += 1
+            }
         }
         self.steps = steps
-        self.linearLayers = summaries
+        self.linearLayers = linears
+        self.convolutionLayers = convolutions
     }
 
-    /// The crossover density in force at `batch`.
-    public func crossover(batch: Int) -> Double {
-        crossoverDensity ?? SparseCrossover.defaultDensity(batch: batch)
+    /// The crossover density in force at `batch` for layers of `kind`.
+    public func crossover(batch: Int, kind: SparseCrossover.LayerKind = .linear) -> Double {
+        crossoverDensity ?? SparseCrossover.defaultDensity(batch: batch, kind: kind)
     }
 
-    /// Which product the Linear layer `name` ("fc1") runs at `batch`, nil if no such layer.
+    /// Stored multiply-adds over dense ones, per example, of the Linear and Conv2D
+    /// layers: the work the sparse kernels do relative to the dense network's
+    /// (`1 / multiplyAddDensity` is the ideal speed-up).
+    public var multiplyAddDensity: Double {
+        let layers = linearLayers + convolutionLayers
+        let total = layers.reduce(0.0) { $0 + Double($1.multiplyAddsPerExample) }
+        let stored = layers.reduce(0.0) { $0 + $1.density * Double($1.multiplyAddsPerExample) }
+        return total == 0 ? 1 : stored / total
+    }
+
+    /// Which product the Linear or Conv2D layer `name` ("fc1", "conv1") runs at
+    /// `batch`, nil if no such layer.
     public func kernel(for name: String, batch: Int) -> Kernel? {
         for step in steps {
-            if case .linear(let linear) = step, linear.layer.weight.name == name + ".weight" {
-                return runsSparse(linear, batch: batch) ? .sparse : .dense
+            if case .pruned(let pruned) = step, pruned.weightName == name + ".weight" {
+                return sparseForm(of: pruned, batch: batch) == nil ? .dense : .sparse
             }
         }
         return nil
     }
 
-    private func runsSparse(_ step: LinearStep, batch: Int) -> Bool {
-        step.matrix != nil && step.density < crossover(batch: batch)
+    /// The sparse product `step` runs at `batch`, nil when it runs dense.
+    private func sparseForm(of step: PrunedStep, batch: Int) -> SparseForm? {
+        step.density < crossover(batch: batch, kind: step.kind) ? step.sparse : nil
     }
 
     /// Logits `[B, classes]` for a batch of normalised inputs `[B, C, H, W]` (or
@@ -193,21 +284,25 @@ public final class SparseInferenceNetwork {
             case .layer(let layer):
                 x = layer.forward(inBatchMajor(x, layout, batch: batch), mode: .evaluation)
                 layout = .batchMajor
-            case .linear(let linear):
-                if runsSparse(linear, batch: batch) {
-                    let out = linear.layer.outputFeatures
-                    precondition(x.count == batch * linear.layer.inputFeatures,
-                                 "SparseInferenceNetwork: \(linear.layer.weight.name) expects \(linear.layer.inputFeatures) features, got \(x.shape)")
-                    linear.output.reshape(to: [out, batch])
+            case .pruned(let pruned):
+                switch sparseForm(of: pruned, batch: batch) {
+                case let .linear(matrix, bias, output):
+                    precondition(x.count == batch * matrix.columns,
+                                 "SparseInferenceNetwork: \(pruned.weightName) expects \(matrix.columns) features, got \(x.shape)")
+                    output.reshape(to: [matrix.rows, batch])
                     // yᵀ[out, B] = epilogue(b + W · xᵀ); x is read transposed while still [B, in].
-                    sparseGemm(linear.matrix!, layout == .batchMajor && batch > 1 ? .transposed : .none,
-                               n: batch, x.pointer, bias: linear.bias?.pointer, relu: linear.relu != nil,
-                               linear.output.pointer, workspace: workspace, variant: variant)
-                    x = linear.output
+                    sparseGemm(matrix, layout == .batchMajor && batch > 1 ? .transposed : .none,
+                               n: batch, x.pointer, bias: bias?.pointer, relu: pruned.relu != nil,
+                               output.pointer, workspace: workspace, variant: variant)
+                    x = output
                     layout = .featureMajor
-                } else {
-                    x = linear.layer.forward(inBatchMajor(x, layout, batch: batch), mode: .evaluation)
-                    if let relu = linear.relu { x = relu.forward(x, mode: .evaluation) }
+                case .convolution(let convolution):
+                    // y [B, O, OH, OW] = epilogue(b + W (CSR) · im2col(x)), per group of images
+                    x = convolution.forward(inBatchMajor(x, layout, batch: batch))
+                    layout = .batchMajor
+                case nil:
+                    x = pruned.layer.forward(inBatchMajor(x, layout, batch: batch), mode: .evaluation)
+                    if let relu = pruned.relu { x = relu.forward(x, mode: .evaluation) }
                     layout = .batchMajor
                 }
             }
@@ -220,6 +315,8 @@ public final class SparseInferenceNetwork {
     }
 
     /// `x` as `[B, features]`: itself if already so, else transposed into `batchMajor`.
+    /// (Only a Linear's output is ever `[features, B]`, and a Linear's output is
+    /// one-dimensional per example, so the transposed activation needs no other shape.)
     private func inBatchMajor(_ x: Tensor, _ layout: Layout, batch: Int) -> Tensor {
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]

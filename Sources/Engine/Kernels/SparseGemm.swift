@@ -6,9 +6,12 @@ import Dispatch
 ///     C[i, j] = epilogue(bias[i] + sum_p A.values[p] * op(B)[A.columnIndices[p], j])
 ///
 /// for `A [m, k]` (CSR), `op(B) [k, n]` and `C [m, n]`, all dense operands
-/// contiguous row-major; `op(B)` is `B [k, n]` (`.none`) or `Bᵀ` for `B [n, k]`
+/// row-major; `op(B)` is `B [k, n]` (`.none`) or `Bᵀ` for `B [n, k]`
 /// (`.transposed`); epilogue is `max(·, 0)` when `relu`, else the identity. The work
 /// is `A.nonZeroCount · n` multiply-adds, against `m · k · n` for the dense product.
+/// `B`'s row stride `ldb` defaults to its row length (`n`, or `k` when transposed);
+/// with `.none` any stride is allowed, even 1, which makes row `j` of `B` the `n`
+/// floats from `b + j` (rows overlapping: `SparseConvolution`'s shifted windows).
 ///
 /// Uses:
 /// - a Linear layer at batch `n`: `yᵀ [out, n] = W [out, in] · xᵀ [in, n]`, with `x [n, in]`
@@ -28,7 +31,7 @@ import Dispatch
 /// rows holding equal numbers of entries. `workspace` (one per caller, reused)
 /// avoids allocating the kernel's scratch on every call.
 public func sparseGemm(
-    _ a: CSRMatrix, _ transB: Transpose, n: Int, _ b: UnsafePointer<Float>,
+    _ a: CSRMatrix, _ transB: Transpose, n: Int, _ b: UnsafePointer<Float>, ldb: Int? = nil,
     bias: UnsafePointer<Float>? = nil, relu: Bool = false,
     _ c: UnsafeMutablePointer<Float>,
     workspace: SparseWorkspace? = nil, threads: Int? = nil, variant: KernelVariant = .automatic
@@ -37,7 +40,8 @@ public func sparseGemm(
     if a.rows == 0 || n == 0 { return }
     let workspace = workspace ?? SparseWorkspace()
     let threadCount = max(1, min(threads ?? SparseThreads.count(multiplyAdds: a.nonZeroCount * n, columns: n), n >= 16 ? n / 8 : a.rows))
-    let ldb = transB == .none ? n : a.columns
+    precondition(ldb == nil || (transB == .none && ldb! >= 1), "sparseGemm: a row stride is only for an untransposed B")
+    let ldb = ldb ?? (transB == .none ? n : a.columns)
     a.withView { view in
         let floats = SparseWorkspace.floats(for: view)
         if threadCount == 1 {

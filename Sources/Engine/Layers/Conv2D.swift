@@ -28,6 +28,8 @@ import CBLAS
 /// `cols` are kept for backward when the worker's whole share fits in one group, and
 /// recomputed per group otherwise. Small convolutions (under `parallelThreshold`
 /// multiply-adds) run on one worker with OpenBLAS threads chosen by `GemmThreads`.
+/// (`ConvolutionBatchDivision` computes the division; `SparseConvolution`, the
+/// sparse inference path, lowers the same groups.)
 public final class Conv2D: Layer {
     public let weight: Parameter   // [O, C, k, k]
     public let bias: Parameter?    // [O]
@@ -107,10 +109,11 @@ public final class Conv2D: Layer {
         let g = makeGeometry(height: x.shape[2], width: x.shape[3])
         geometry = g
         let batch = x.shape[0], perImage = g.patchSize * g.outputPlane
-        let multiplyAdds = batch * outChannels * perImage
-        workers = multiplyAdds >= Conv2D.parallelThreshold ? max(1, min(GemmThreads.maximum, batch)) : 1
-        let share = (batch + workers - 1) / workers
-        imagesPerGroup = max(1, min(share, Conv2D.columnBudget / max(perImage, 1)))
+        let division = ConvolutionBatchDivision(
+            batch: batch, multiplyAdds: batch * outChannels * perImage, columnsPerImage: perImage,
+            threads: GemmThreads.maximum, parallelThreshold: Conv2D.parallelThreshold, columnBudget: Conv2D.columnBudget)
+        workers = division.workers
+        imagesPerGroup = division.imagesPerGroup
         while workspaces.count < workers { workspaces.append(Workspace()) }
         for space in workspaces.prefix(workers) {
             space.columns.reshape(to: [g.patchSize, imagesPerGroup * g.outputPlane])
@@ -149,14 +152,8 @@ public final class Conv2D: Layer {
                     // grouped[o, (i, p)] = sum_r W[o, r] cols[r, (i, p)];  y[i, o, p] = grouped[o, (i, p)] + bias[o]
                     multiply(parallel, .none, .none, m: outChannels, n: count * plane, k: g.patchSize,
                              w, space.columns.pointer, beta: 0, space.grouped.pointer)
-                    for o in 0..<outChannels {
-                        let shift = b?[o] ?? 0
-                        for i in 0..<count {
-                            let source = space.grouped.pointer + (o * count + i) * plane
-                            let row = target + (i * outChannels + o) * plane
-                            for p in 0..<plane { row[p] = source[p] + shift }
-                        }
-                    }
+                    ungroupByChannel(space.grouped.pointer, images: count, channels: outChannels, plane: plane,
+                                     adding: b, into: target)
                 }
                 start += count
             }
@@ -215,13 +212,7 @@ public final class Conv2D: Layer {
                 if count == 1 {
                     dyGroup = dyImages
                 } else {
-                    for o in 0..<outChannels {
-                        for i in 0..<count {
-                            let source = dyImages + (i * outChannels + o) * plane
-                            let row = space.grouped.pointer + (o * count + i) * plane
-                            for p in 0..<plane { row[p] = source[p] }
-                        }
-                    }
+                    groupByChannel(dyImages, images: count, channels: outChannels, plane: plane, into: space.grouped.pointer)
                     dyGroup = space.grouped.pointer
                 }
                 if !space.columnsHoldShare {
