@@ -51,7 +51,7 @@ enum SparseBench {
                         printJSONLine(Line(model: model, sparsity: sparsity, path: "sparse", batch: batch, latency_ms: c.sparseSeconds * 1000,
                                            images_per_s: c.sparseImagesPerSecond.rounded(), bytes: sparseBytes))
                     } else {
-                        print(String(format: "%-14@ %7.0f%%  %5d  %9.4f  %10.4f  %12.0f  %12.0f  %7.2fx  %4.0fx  %11d  %12d", model, sparsity * 100,
+                        print(column(model, 14) + String(format: " %7.0f%%  %5d  %9.4f  %10.4f  %12.0f  %12.0f  %7.2fx  %4.0fx  %11d  %12d", sparsity * 100,
                                      batch, c.denseSeconds * 1000, c.sparseSeconds * 1000, c.denseImagesPerSecond, c.sparseImagesPerSecond,
                                      c.speedUp, c.idealSpeedUp, denseBytes, sparseBytes))
                     }

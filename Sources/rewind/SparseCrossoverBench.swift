@@ -28,8 +28,9 @@ enum SparseCrossoverBench {
                     if json {
                         printJSONLine(line)
                     } else {
-                        print(String(format: "%-14@ %-6@ %-16@ on %-9@ batch %4d: crossover density %.3f", model, line.layer,
-                                     line.shape.description, shape.map(String.init).joined(separator: "x"), batch, density))
+                        print(column(model, 14) + " " + column(line.layer, 6) + " " + column(line.shape.description, 16) + " on "
+                              + column(shape.map(String.init).joined(separator: "x"), 9)
+                              + String(format: " batch %4d: crossover density %.3f", batch, density))
                     }
                 }
             }
