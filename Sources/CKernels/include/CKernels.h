@@ -72,6 +72,11 @@ void rw_transpose(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds,
 void rw_adam_update(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
                     float step_size, float inv_root_correction2, float epsilon, float weight_decay, int variant);
 
+/// ReLU's backward pass, `dx[i] = dy[i]` where `y[i] > 0` and 0 elsewhere, for the
+/// ReLU output `y`; vectorised (a data-dependent branch per element mispredicts on
+/// real activations). `dx` must not overlap `y` or `dy`.
+void rw_relu_backward(const float *y, const float *dy, float *dx, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -109,15 +109,22 @@ public final class MaxPool2D: Layer {
                     // wins); remember where it was. Best value and index stay in registers and
                     // are updated by selects (cmov/maxss): on real data the comparison is
                     // unpredictable, and a branch per element would cost more than the rest.
+                    @inline(__always) func consider(_ index: Int, _ best: inout Float, _ bestIndex: inout Int) {
+                        let value = src[index], better = value > best
+                        best = better ? value : best
+                        bestIndex = better ? index : bestIndex
+                    }
                     for ow in 0..<columns {
                         let corner = window + ow * s
                         var best = src[corner], bestIndex = corner
-                        for i in 0..<k {
-                            for j in 0..<k {
-                                let index = corner + i * width + j, value = src[index]
-                                let better = value > best
-                                best = better ? value : best
-                                bestIndex = better ? index : bestIndex
+                        if k == 2 {
+                            // the common 2x2 window, unrolled (same order: right, below, below-right)
+                            consider(corner + 1, &best, &bestIndex)
+                            consider(corner + width, &best, &bestIndex)
+                            consider(corner + width + 1, &best, &bestIndex)
+                        } else {
+                            for i in 0..<k {
+                                for j in 0..<k { consider(corner + i * width + j, &best, &bestIndex) }
                             }
                         }
                         dst[out + ow] = best

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Rectified linear unit, elementwise: `y = max(x, 0)`.
 public final class ReLU: Layer {
     public var computesInputGradient = true
@@ -18,7 +20,7 @@ public final class ReLU: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         inputGradient.reshape(to: output.shape)
         let y = output.pointer, g = dy.pointer, dx = inputGradient.pointer
-        for i in 0..<output.count { dx[i] = y[i] > 0 ? g[i] : 0 }  // dx = dy * [y > 0]
+        rw_relu_backward(y, g, dx, output.count)                  // dx = dy * [y > 0]
         return inputGradient
     }
 }
