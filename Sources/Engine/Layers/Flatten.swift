@@ -1,6 +1,9 @@
 /// Reshapes `[B, d1, d2, ...]` to `[B, d1 * d2 * ...]`; the gradient is reshaped back.
 ///
-/// Copies rather than aliases so that the caller's tensor keeps its shape.
+/// No copy: the output is a view of the input's memory with the flattened shape (a
+/// separate `Tensor` object, so the caller's tensor keeps its shape), and the input
+/// gradient a view of the output gradient's. Both views live until the next step,
+/// like the tensors they view.
 public final class Flatten: Layer {
     public var computesInputGradient = true
     private let output = Tensor(shape: [0])
@@ -13,14 +16,12 @@ public final class Flatten: Layer {
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         inputShape = x.shape
-        output.reshape(to: [x.shape[0], x.count / max(x.shape[0], 1)])
-        output.pointer.update(from: x.pointer, count: x.count)
+        output.borrow(x.pointer, shape: [x.shape[0], x.count / max(x.shape[0], 1)])
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        inputGradient.reshape(to: inputShape)
-        inputGradient.pointer.update(from: dy.pointer, count: dy.count)
+        inputGradient.borrow(dy.pointer, shape: inputShape)
         return inputGradient
     }
 }

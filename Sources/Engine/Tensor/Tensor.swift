@@ -40,7 +40,37 @@ public final class Tensor {
         pointer.update(from: other.pointer, count: count)
     }
 
-    deinit { pointer.deallocate() }
+    /// A tensor over memory it does not own (a batch that is already contiguous in a
+    /// dataset, say): no copy, and nothing freed at deinit. The memory must outlive the
+    /// tensor and every layer holding it. Growing it with `reshape(to:)` moves it to
+    /// storage of its own.
+    public init(borrowing memory: UnsafeMutablePointer<Float>, shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        self.capacity = count
+        self.pointer = memory
+        self.ownsStorage = false
+    }
+
+    /// Whether `pointer` was allocated by this tensor (false for `init(borrowing:shape:)`
+    /// and after `borrow(_:shape:)`).
+    private var ownsStorage = true
+
+    /// Turns this tensor into a view of `memory` with `shape`, freeing the storage it
+    /// owned: how a layer whose output is its input's memory (Flatten) hands it on
+    /// without a copy, reusing one `Tensor` object every step. The memory must outlive
+    /// the view's use; a later growing `reshape(to:)` gives the tensor storage of its own again.
+    public func borrow(_ memory: UnsafeMutablePointer<Float>, shape: [Int]) {
+        if ownsStorage { pointer.deallocate() }
+        ownsStorage = false
+        pointer = memory
+        self.shape = shape
+        count = shape.reduce(1, *)
+        capacity = count
+    }
+
+    deinit { if ownsStorage { pointer.deallocate() } }
 
     /// The elements as a buffer.
     @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {
@@ -62,7 +92,8 @@ public final class Tensor {
         if newShape == shape { return }
         let newCount = newShape.reduce(1, *)
         if newCount > capacity {
-            pointer.deallocate()
+            if ownsStorage { pointer.deallocate() }
+            ownsStorage = true
             capacity = newCount
             pointer = .allocate(capacity: capacity)
             pointer.initialize(repeating: 0, count: capacity)

@@ -122,15 +122,20 @@ public func evaluate(_ network: Network, on dataset: Dataset, batchSize: Int = 1
 
 /// Evaluates any inference path (`forward` maps a batch `[B, C, H, W]` to logits
 /// `[B, classes]`, e.g. a `SparseInferenceNetwork`) on `dataset`: mean loss and accuracy.
+///
+/// The batches are taken in order straight from the dataset's memory (tensors that
+/// borrow it), not copied: evaluation is a sequential pass, and the copy was about 5%
+/// of LeNet-300-100's inference time.
 public func evaluate(on dataset: Dataset, batchSize: Int = 1000, forward: (Tensor) -> Tensor) -> Evaluation {
-    let loader = BatchLoader(dataset: dataset, batchSize: batchSize)
-    loader.startEpoch(seed: nil, epoch: 0)
+    precondition(batchSize > 0)
     var lossSum = 0.0, correct = 0
-    for batch in 0..<loader.batchesPerEpoch {
-        loader.load(batch: batch)
-        let logits = forward(loader.inputs)
-        let (l, c) = loader.labels.withUnsafeBufferPointer {
-            SoftmaxCrossEntropy.lossSumAndCorrect(logits: logits, labels: $0.baseAddress!)
+    let exampleSize = dataset.exampleSize
+    for start in stride(from: 0, to: dataset.count, by: batchSize) {
+        let size = min(batchSize, dataset.count - start)
+        let batch = Tensor(borrowing: dataset.images.pointer + start * exampleSize, shape: [size] + dataset.exampleShape)
+        let logits = forward(batch)
+        let (l, c) = dataset.labels.withUnsafeBufferPointer {
+            SoftmaxCrossEntropy.lossSumAndCorrect(logits: logits, labels: $0.baseAddress! + start)
         }
         lossSum += l
         correct += c
