@@ -11,7 +11,8 @@ extension Recipe {
     public func makeExperiment(checkpoints: URL, observer: RunObserver) throws -> Experiment {
         let (data, normalization) = try self.data.load()
         return Experiment(architecture: architecture, data: data, normalization: normalization, settings: train,
-                          augmentation: self.data.augmentation(normalization: normalization), recipeText: text, layout: RunLayout(root: runFolder(checkpoints: checkpoints)), observer: observer)
+                          augmentation: self.data.augmentation(normalization: normalization), recipeText: text,
+                          layout: RunLayout(root: runFolder(checkpoints: checkpoints)), observer: observer)
     }
 
     /// The surviving fraction of weights after each pruning level, as

@@ -81,20 +81,9 @@ extension Recipe {
             try synthetic.finish(allowed: ["train", "test", "classes", "side", "noise"])
         }
         try section.finish(allowed: ["dataset", "path", "train_limit", "test_limit", "augment", "synthetic"])
-        if data.dataset == .cifar10 {
-            let folder = CIFAR10.resolve(data.directory)
-            for file in CIFAR10.trainingFiles + [CIFAR10.testFile] where !FileManager.default.fileExists(atPath: "\(folder)/\(file)") {
-                throw section.error(data.path == nil ? "dataset" : "path", section.node(data.path == nil ? "dataset" : "path"),
-                                    "\(folder)/\(file) not found: \(CIFAR10.missingHint(directory: data.directory))")
-            }
-        } else if data.dataset != .synthetic {
-            for file in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
-                let found = ["\(data.directory)/\(file).gz", "\(data.directory)/\(file)"].contains { FileManager.default.fileExists(atPath: $0) }
-                if !found {
-                    throw section.error(data.path == nil ? "dataset" : "path", section.node(data.path == nil ? "dataset" : "path"),
-                                        "\(data.directory)/\(file).gz not found (install Debian's dataset-fashion-mnist, or set data.path to a folder with the IDX files)")
-                }
-            }
+        if let missing = data.missingFile {
+            let key = data.path == nil ? "dataset" : "path"
+            throw section.error(key, section.node(key), missing.description)
         }
         return data
     }

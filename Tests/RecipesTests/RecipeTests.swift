@@ -88,7 +88,7 @@ final class RecipeTests: XCTestCase {
         let missingData = valid.replacingOccurrences(of: "{dataset: synthetic, synthetic: {train: 64, test: 32, classes: 3, side: 4}}",
                                                      with: "{dataset: fashion-mnist, path: /nonexistent}")
         XCTAssertThrowsError(try Recipe.parse(missingData, file: "r.yaml")) { error in
-            XCTAssertTrue("\(error)".contains("/nonexistent/train-images-idx3-ubyte.gz not found"), "\(error)")
+            XCTAssertTrue("\(error)".contains("/nonexistent/train-images-idx3-ubyte.gz: file not found (install Debian's dataset-fashion-mnist"), "\(error)")
         }
     }
 
@@ -165,7 +165,7 @@ final class RecipeTests: XCTestCase {
             let message = "\(error)"
             XCTAssertTrue(message.hasPrefix("c.yaml:"), message)
             XCTAssertTrue(message.contains("data.path"), message)
-            XCTAssertTrue(message.contains("/nonexistent/cifar/data_batch_1.bin not found"), message)
+            XCTAssertTrue(message.contains("/nonexistent/cifar/data_batch_1.bin: file not found"), message)
             XCTAssertTrue(message.contains("cifar-10-binary.tar.gz"), message)
             XCTAssertFalse(message.contains("\n"), message)
         }

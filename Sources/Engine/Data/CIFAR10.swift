@@ -23,15 +23,19 @@ public enum CIFAR10 {
     /// Reads the training and test sets from `directory` (the extracted
     /// `cifar-10-batches-bin` folder, or a folder that contains it).
     public static func load(directory: String) throws -> DatasetPair {
+        if let error = missingFile(directory: directory) { throw error }
         let folder = resolve(directory)
-        for name in trainingFiles + [testFile] {
-            let path = "\(folder)/\(name)"
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw DataError.missingFile(path: path, hint: missingHint(directory: directory))
-            }
-        }
         return DatasetPair(train: try loadFiles(trainingFiles.map { "\(folder)/\($0)" }),
                            test: try loadFiles(["\(folder)/\(testFile)"]))
+    }
+
+    /// The error `load(directory:)` throws for the first file missing from `directory`,
+    /// or nil when all six are there.
+    public static func missingFile(directory: String) -> DataError? {
+        let folder = resolve(directory)
+        guard let name = (trainingFiles + [testFile]).first(where: { !FileManager.default.fileExists(atPath: "\(folder)/\($0)") })
+        else { return nil }
+        return .missingFile(path: "\(folder)/\(name)", hint: missingHint(directory: directory))
     }
 
     /// Reads and concatenates the records of `paths`, in order.
@@ -71,12 +75,12 @@ public enum CIFAR10 {
 
     /// `directory`, or its `cifar-10-batches-bin` subfolder when the archive was
     /// extracted inside it.
-    public static func resolve(_ directory: String) -> String {
+    static func resolve(_ directory: String) -> String {
         let nested = "\(directory)/cifar-10-batches-bin"
         return FileManager.default.fileExists(atPath: "\(nested)/\(testFile)") ? nested : directory
     }
 
-    public static func missingHint(directory: String) -> String {
+    static func missingHint(directory: String) -> String {
         "CIFAR-10 is not in \(directory): download the binary version (cifar-10-binary.tar.gz from "
             + "https://www.cs.toronto.edu/~kriz/cifar.html), extract it, and set the recipe's data.path to the "
             + "cifar-10-batches-bin folder holding data_batch_1.bin … data_batch_5.bin and test_batch.bin"

@@ -44,6 +44,16 @@ public struct DataSettings: Codable, Equatable, Sendable {
     }
     public var classes: Int { dataset == .synthetic ? syntheticClasses : 10 }
 
+    /// The error loading would throw for the dataset's first missing file (naming it
+    /// and how to get it), or nil when every file is there.
+    public var missingFile: DataError? {
+        switch dataset {
+        case .synthetic: return nil
+        case .cifar10: return CIFAR10.missingFile(directory: directory)
+        case .fashionMNIST, .mnist: return IDXDatasets.missingFile(directory: directory)
+        }
+    }
+
     /// Loads the raw (unnormalised) training and test sets.
     public func loadRaw() throws -> DatasetPair {
         let pair: DatasetPair
@@ -74,7 +84,8 @@ public struct DataSettings: Codable, Equatable, Sendable {
     /// torchvision's `RandomCrop(padding=4)` pads raw images.
     public func augmentation(normalization: Normalization) -> Augmentation? {
         guard augment == true else { return nil }
-        return Augmentation(padding: 4, flipProbability: 0.5,
-                            fill: zip(normalization.mean, normalization.std).map { -$0 / $1 })
+        var augmentation = Augmentation.cifar
+        augmentation.fill = zip(normalization.mean, normalization.std).map { -$0 / $1 }
+        return augmentation
     }
 }

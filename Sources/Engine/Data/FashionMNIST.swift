@@ -35,6 +35,18 @@ public enum IDXDatasets {
         return Dataset(images: images, labels: labelBytes.map { Int32($0) }, classes: 10)
     }
 
+    /// The four files of a set, each plain or gzipped.
+    static let fileNames = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+    /// The error `load(directory:)` would throw for the first file missing from
+    /// `directory`, or nil when all four are there.
+    public static func missingFile(directory: String) -> DataError? {
+        for name in fileNames {
+            do { _ = try locate(directory: directory, name: name) } catch let error as DataError { return error } catch {}
+        }
+        return nil
+    }
+
     static func locate(directory: String, name: String) throws -> String {
         for candidate in ["\(directory)/\(name).gz", "\(directory)/\(name)"]
         where FileManager.default.fileExists(atPath: candidate) {
