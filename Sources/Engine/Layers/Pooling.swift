@@ -52,6 +52,19 @@ private func forEachPlaneShare(of x: Tensor, _ body: (Range<Int>) -> Void) {
     parallelFor(workers: workers) { body(share(of: planes, worker: $0, workers: workers)) }
 }
 
+/// A `kernel x kernel` pooling layer with a stride: MaxPool2D and AvgPool2D share their
+/// output shape (`[C, OH, OW]` for `[C, H, W]`) through this protocol.
+public protocol PoolingLayer: Layer {
+    var kernel: Int { get }
+    var stride: Int { get }
+}
+
+extension PoolingLayer {
+    public func outputShape(forInputShape shape: [Int]) -> [Int] {
+        Array(pooledShape([1] + shape, kernel: kernel, stride: stride).1.dropFirst())
+    }
+}
+
 /// Settings shared by the pooling layers.
 public enum Pooling {
     /// Input elements from which MaxPool2D and AvgPool2D split their planes among threads.
@@ -74,7 +87,7 @@ private func prepareWindows(for x: Tensor, kernel: Int, stride: Int, inputShape:
 ///
 /// The gradient flows to the arg-max of each window (the first one in row-major
 /// window order on ties, as PyTorch): `dx[argmax] += dy`.
-public final class MaxPool2D: Layer {
+public final class MaxPool2D: PoolingLayer {
     public let kernel: Int
     public let stride: Int
     public var computesInputGradient = true
@@ -89,10 +102,6 @@ public final class MaxPool2D: Layer {
         precondition(kernel > 0 && (stride ?? kernel) > 0)
         self.kernel = kernel
         self.stride = stride ?? kernel
-    }
-
-    public func outputShape(forInputShape shape: [Int]) -> [Int] {
-        Array(pooledShape([1] + shape, kernel: kernel, stride: stride).1.dropFirst())
     }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
@@ -159,7 +168,7 @@ public final class MaxPool2D: Layer {
 /// Average pooling: `y[b, c, oh, ow] = (1/k²) sum_{i, j < k} x[b, c, oh·s + i, ow·s + j]`.
 ///
 /// Backward spreads each output gradient evenly over its window: `dx[window] += dy / k²`.
-public final class AvgPool2D: Layer {
+public final class AvgPool2D: PoolingLayer {
     public let kernel: Int
     public let stride: Int
     public var computesInputGradient = true
@@ -173,10 +182,6 @@ public final class AvgPool2D: Layer {
         precondition(kernel > 0 && (stride ?? kernel) > 0)
         self.kernel = kernel
         self.stride = stride ?? kernel
-    }
-
-    public func outputShape(forInputShape shape: [Int]) -> [Int] {
-        Array(pooledShape([1] + shape, kernel: kernel, stride: stride).1.dropFirst())
     }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
