@@ -57,10 +57,17 @@ extension Recipe {
         }
         return units
     }
+
+    /// The epochs a chain unit retrains per level, summed over its strategies: the
+    /// cost `--shard` balances (every chain runs the same levels).
+    public func retrainEpochsPerLevel(_ unit: (seed: UInt64, strategies: [RetrainingStrategy])) -> Int {
+        unit.strategies.reduce(0) { $0 + $1.retrainEpochs(totalEpochs: train.epochs) }
+    }
 }
 
-/// One slice of a comparison: shard `index` of `count` (1-based) takes every
-/// `count`-th unit starting at `index - 1`, so the shards partition the units.
+/// One slice of a comparison: shard `index` of `count` (1-based). The shards partition
+/// the work units and balance their cost (see `slice(_:cost:)`), so n processes sharing
+/// a run folder finish at about the same time.
 public struct Shard: Equatable, Sendable, CustomStringConvertible {
     public let index: Int
     public let count: Int
@@ -78,13 +85,25 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
         self.count = count
     }
 
-    /// Whether unit number `unit` (0-based) belongs to this shard.
-    public func owns(_ unit: Int) -> Bool { unit % count == index - 1 }
-
-    /// The items of `items` this shard owns, in order (seeds for the dense stage,
+    /// The items this shard owns, in their original order (seeds for the dense stage,
     /// chain units for the chains stage).
-    public func slice<T>(_ items: [T]) -> [T] {
-        items.enumerated().filter { owns($0.offset) }.map(\.element)
+    ///
+    /// Longest processing time first: the items, heaviest first (ties by position), go
+    /// one by one to the shard with the least cost so far (ties to the lowest shard).
+    /// Every shard computes the same assignment from the same list, so the shards
+    /// partition the items, and no shard's load exceeds another's by more than the
+    /// heaviest item. With equal costs this is round-robin: item u goes to shard u mod n + 1.
+    /// (Round-robin alone is not enough: with 4 units per seed and 2 shards, one shard
+    /// would get every lottery + random-reinit unit, twice the others' epochs.)
+    public func slice<T>(_ items: [T], cost: (T) -> Int = { _ in 1 }) -> [T] {
+        let costs = items.map(cost)
+        var load = [Int](repeating: 0, count: count), owner = [Int](repeating: 0, count: items.count)
+        for item in costs.indices.sorted(by: { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }) {
+            let lightest = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 }!
+            owner[item] = lightest
+            load[lightest] += costs[item]
+        }
+        return items.indices.filter { owner[$0] == index - 1 }.map { items[$0] }
     }
 
     public var description: String { "\(index)/\(count)" }

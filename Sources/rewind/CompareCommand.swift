@@ -21,7 +21,7 @@ struct CompareCommand: ParsableCommand {
         """)
 
     @Argument(help: "The recipe (YAML).") var recipe: String
-    @Option(help: "Run only slice i of n (of the seeds with --stage dense, else of the (seed, strategy) chains), e.g. 2/4; then merge with `rewind report`.")
+    @Option(help: "Run only slice i of n (of the seeds with --stage dense, else of the (seed, strategy) chains, balanced by retraining epochs), e.g. 2/4; then merge with `rewind report`.")
     var shard: String?
     @Option(help: "dense: only the dense runs; chains: only the level chains (their dense runs must be finished); all (the default): both, then the report.")
     var stage: CompareStage?
@@ -58,7 +58,7 @@ struct CompareCommand: ParsableCommand {
         try recipe.saveSnapshot(in: layout.root)
 
         let levels = try recipe.levelSchedule()
-        let units = stage == .dense ? [] : slice?.slice(recipe.chainUnits) ?? recipe.chainUnits
+        let units = stage == .dense ? [] : slice?.slice(recipe.chainUnits, cost: recipe.retrainEpochsPerLevel) ?? recipe.chainUnits
         let seeds: [UInt64]
         switch stage {
         case .dense: seeds = slice?.slice(recipe.seeds) ?? recipe.seeds

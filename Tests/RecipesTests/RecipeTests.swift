@@ -99,11 +99,25 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(units.count, 10)
         XCTAssertEqual(units.filter { $0.strategies.count == 2 }.map { $0.strategies.map(\.name) },
                        [["lottery", "random-reinit"], ["lottery", "random-reinit"]])
+        let cost = recipe.retrainEpochsPerLevel
         for n in 1...4 {
-            var owners = [Int](repeating: 0, count: units.count)
-            for i in 1...n { for u in units.indices where Shard(index: i, count: n).owns(u) { owners[u] += 1 } }
-            XCTAssertEqual(owners, [Int](repeating: 1, count: units.count), "\(n) shards")
+            let slices = (1...n).map { Shard(index: $0, count: n).slice(Array(units.indices)) { cost(units[$0]) } }
+            XCTAssertEqual(slices.flatMap { $0 }.sorted(), Array(units.indices), "\(n) shards: every unit exactly once")
+            for slice in slices { XCTAssertEqual(slice, slice.sorted(), "\(n) shards: a slice keeps the recipe's order") }
+            let loads = slices.map { $0.reduce(0) { $0 + cost(units[$1]) } }
+            XCTAssertLessThanOrEqual(loads.max()! - loads.min()!, units.map(cost).max()!, "\(n) shards: loads \(loads)")
         }
+        // 4 epochs, k = 1: fine-tune and lr-rewind retrain 3 epochs a level, weight-rewind
+        // to epoch 2 retrains 2, lottery + random-reinit 4 + 4, my-mix 3.
+        XCTAssertEqual(units.map(cost), [3, 2, 3, 8, 3, 3, 2, 3, 8, 3])
+        XCTAssertEqual(Shard(index: 1, count: 2).slice(Array(units.indices)) { cost(units[$0]) }, [0, 1, 3, 4, 7])
+        // lenet300-fashion's shape: 3 seeds x (three 7-epoch chains, lottery + random-reinit
+        // 8 + 8). Round-robin over 2 shards would give shard 2 every lottery unit (69 epochs a
+        // level against 42); the balanced split gives 53 and 58.
+        let lenet = [7, 7, 7, 16, 7, 7, 7, 16, 7, 7, 7, 16]
+        XCTAssertEqual((1...2).map { Shard(index: $0, count: 2).slice(lenet) { $0 }.reduce(0, +) }, [53, 58])
+        // Equal costs (the dense stage's seeds): round-robin.
+        XCTAssertEqual(Shard(index: 2, count: 3).slice(Array(10...16)), [11, 14])
         XCTAssertNil(Shard("0/2"))
         XCTAssertNil(Shard("3/2"))
         XCTAssertEqual(Shard("2/3"), Shard(index: 2, count: 3))
