@@ -94,7 +94,7 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
     /// partition the items, and no shard's load exceeds another's by more than the
     /// heaviest item. With equal costs this is round-robin: item u goes to shard u mod n + 1.
     /// (Round-robin alone is not enough: with 4 units per seed and 2 shards, one shard
-    /// would get every lottery + random-reinit unit, twice the others' epochs.)
+    /// would get every lottery + random-reinit unit: 69 epochs a level against 42 on lenet300-fashion.)
     public func slice<T>(_ items: [T], cost: (T) -> Int = { _ in 1 }) -> [T] {
         let costs = items.map(cost)
         var load = [Int](repeating: 0, count: count), owner = [Int](repeating: 0, count: items.count)
