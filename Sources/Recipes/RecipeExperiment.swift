@@ -99,7 +99,7 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
         let costs = items.map(cost)
         var load = [Int](repeating: 0, count: count), owner = [Int](repeating: 0, count: items.count)
         for item in costs.indices.sorted(by: { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }) {
-            let lightest = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 }!
+            let lightest = load.indices.min { load[$0] < load[$1] }!   // the first (lowest) on ties
             owner[item] = lightest
             load[lightest] += costs[item]
         }
