@@ -35,8 +35,8 @@ let package = Package(
         .target(name: "AtomicFile"),
         .target(name: "Engine", dependencies: ["CBLAS", "CZlib", "CKernels"]),
         .target(name: "Checkpoint", dependencies: ["Engine", "CHDF5", "AtomicFile"]),
-        .target(name: "Pruning", dependencies: ["Engine", "Checkpoint", "Reports", "AtomicFile"]),
-        .target(name: "Reports", dependencies: ["AtomicFile"]),
+        .target(name: "Pruning", dependencies: ["Engine", "Checkpoint", "AtomicFile"]),
+        .target(name: "Reports", dependencies: ["Pruning", "AtomicFile"]),
         .target(name: "Recipes", dependencies: ["Engine", "Pruning", "Yams"]),
         .executableTarget(name: "rewind", dependencies: [
             "Engine", "Checkpoint", "Pruning", "Recipes", "Reports",
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Engine", "TestSupport", "AtomicFile"]),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "Checkpoint", "Engine", "TestSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Pruning"]),
         .testTarget(name: "CLITests", dependencies: ["rewind"]),
         // Runs the built `rewind` binary (next to the test bundle) against a real
         // one-node Slurm started by scripts/slurm-local-cluster.sh.

@@ -22,7 +22,8 @@ struct ResumableTraining {
     /// Where the per-epoch resume checkpoint goes.
     let resumeFile: URL
     let context: String
-    /// Attributes stored with the resume checkpoint.
+    /// Attributes stored with the resume checkpoint. Its "key" (the cache key of what
+    /// is being trained) must match a resume point's for that point to be resumed.
     let attributes: [String: String]
 
     /// Runs the remaining epochs; `afterEpoch(e, state)` runs after epoch `e`, with its
@@ -37,6 +38,12 @@ struct ResumableTraining {
         var start = first
         var evaluation = Evaluation(loss: .nan, accuracy: .nan)
         var last: CheckpointContents? = nil
+        if FileManager.default.fileExists(atPath: resumeFile.path),
+           case let saved = try CheckpointFile.read(resumeFile.path), saved.attributes["key"] != attributes["key"] {
+            // A resume point of other inputs (another checkpoint, recipe or plan): start over.
+            experiment.observer.skipped("\(context): the resume point on disk was made from other inputs; starting the level over")
+            try FileManager.default.removeItem(at: resumeFile)
+        }
         if FileManager.default.fileExists(atPath: resumeFile.path) {
             let saved = try CheckpointFile.read(resumeFile.path)
             try saved.restore(into: network, optimizer: optimizer)

@@ -78,8 +78,15 @@ final class CommandLineTests: XCTestCase {
         let prune = try RewindProcess.run(["prune", "--from", final, "--to", "0.9", "--fraction", "0.5", "--strategy", "lr-rewind",
                                            "--out", "pruned.h5", "--json"], in: folder)
         XCTAssertEqual(prune.status, 0, prune.error)
-        let levels = prune.output.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        XCTAssertEqual(levels.count, 4)                                     // 50%, 25%, 12.5%, then exactly 10%
+        let lines = prune.output.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        // The plan first, then one record per level: 50%, 25%, then 10% (a last cut
+        // from 12.5% to 10% would be under half a level, so it is folded in).
+        XCTAssertEqual(lines.first?["kind"] as? String, "plan")
+        let planned = try XCTUnwrap(lines.first?["weights_remaining"] as? [Double])
+        let levels = Array(lines.dropFirst())
+        XCTAssertEqual(planned.count, 3)
+        XCTAssertEqual(levels.count, planned.count)
+        XCTAssertEqual(levels.map { $0["weights_remaining"] as! Double }, planned)
         XCTAssertEqual(levels.last!["weights_remaining"] as! Double, 0.1, accuracy: 1e-4)
 
         let export = try RewindProcess.run(["export", "--from", "pruned.h5", "--sparse", "--out", "pruned-sparse.h5"], in: folder)
