@@ -3,7 +3,7 @@ import AtomicFile
 import Foundation
 
 /// Writes a comparison's five report files into one directory
-/// (`reports/<recipe-name>/` by DESIGN.md's layout).
+/// (`<reports>/<recipe-name>/`, `reports/local/<recipe-name>/` by default).
 public enum ReportWriter {
     public static let markdownFile = "report.md"
     public static let levelsFile = "levels.csv"
