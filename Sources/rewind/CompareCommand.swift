@@ -29,6 +29,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Folder of report folders (the report goes to <reports>/<recipe name>/).") var reports = ReportCommand.defaultReports
     @Flag(help: "Print JSON lines: first the plan ({\"kind\": \"plan\", ...}), then each finished level's record, as written beside it (with --slurm --submit: one line with the job ids).")
     var json = false
+    @Flag(name: .customLong("dry-run"), help: "Print the planned levels and the run folder, and train nothing.")
+    var dryRun = false
     @OptionGroup(title: "Slurm") var slurm: SlurmOptions
 
     func validate() throws {
@@ -71,6 +73,7 @@ struct CompareCommand: ParsableCommand {
         print("planned levels (% weights remaining): \(PlannedLevels.text(levels))", to: &standardError)
         print(RunFolderNotice.describe(run, recipe: recipe, recipePath: self.recipe), to: &standardError)
         if json { printJSONLine(PlannedLevels(strategies: recipe.strategies.map(\.name), remaining: levels)) }
+        if dryRun { return }
 
         let experiment = try recipe.makeExperiment(observer: observer)
         let stop = installInterruptHandler()
