@@ -16,8 +16,9 @@ extension Recipe {
         return try parse(text, file: path)
     }
 
-    /// Parses recipe YAML `text`; `file` names it in errors.
-    public static func parse(_ text: String, file: String) throws -> Recipe {
+    /// Parses recipe YAML `text`; `file` names it in errors. `autoRewindEpoch` is what
+    /// `rewind_epoch: auto` resolved to (`resolvingAutoRewindEpoch(in:required:)`).
+    public static func parse(_ text: String, file: String, autoRewindEpoch: Int? = nil) throws -> Recipe {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -49,15 +50,17 @@ extension Recipe {
         architecture.inputShape = data.exampleShape
         architecture.classes = data.classes
         _ = try ModelZoo.build(architecture)   // unknown models fail here with the list of known ones
-        let train = try parseTrain(&top)
+        let train = try parseTrain(&top, autoRewindEpoch: autoRewindEpoch)
         let (prune, paperRates) = try parsePrune(&top, architecture: architecture)
         let strategies = try parseStrategies(&top, train: train)
         if prune == nil, !strategies.isEmpty {
             throw top.error("retrain", top.node("retrain"), "retraining strategies need a prune section")
         }
         try top.finish(allowed: ["name", "seed", "seeds", "data", "model", "train", "prune", "retrain"])
-        return Recipe(name: name, seeds: seeds, data: data, architecture: architecture, train: train,
-                      prune: prune, usesPaperRates: paperRates, strategies: strategies, text: text, path: file)
+        var recipe = Recipe(name: name, seeds: seeds, data: data, architecture: architecture, train: train,
+                            prune: prune, usesPaperRates: paperRates, strategies: strategies, text: text, path: file)
+        recipe.rewindEpochIsAuto = top.node("train")?["rewind_epoch"]?.string == "auto"
+        return recipe
     }
 
     // MARK: Sections
@@ -108,7 +111,8 @@ extension Recipe {
         return Architecture(model: name, dropout: Float(dropout))
     }
 
-    static func parseTrain(_ top: inout YAMLMapping) throws -> TrainingSettings {
+    /// `autoRewindEpoch`: the value `rewind_epoch: auto` resolved to, if it has been.
+    static func parseTrain(_ top: inout YAMLMapping, autoRewindEpoch: Int? = nil) throws -> TrainingSettings {
         guard var section = try top.mapping("train") else {
             throw top.error("train", nil, "missing; expected e.g. train: {optimizer: adam, lr: 0.0012, batch_size: 60, epochs: 10}")
         }
@@ -137,7 +141,12 @@ extension Recipe {
         }
         t.epochs = epochs
         t.clipNorm = try section.double("clip_norm", 0...1e9, open: true, expected: "a positive number").map(Float.init)
-        t.rewindEpoch = try section.int("rewind_epoch", minimum: 0, expected: "a non-negative integer") ?? min(1, epochs - 1)
+        if section.node("rewind_epoch")?.string == "auto" {
+            // Chosen by `rewind stability` (see AutoRewindEpoch.swift); until then the default.
+            t.rewindEpoch = autoRewindEpoch ?? min(1, epochs - 1)
+        } else {
+            t.rewindEpoch = try section.int("rewind_epoch", minimum: 0, expected: "a non-negative integer or auto") ?? min(1, epochs - 1)
+        }
         if t.rewindEpoch >= epochs {
             throw section.error("rewind_epoch", section.node("rewind_epoch"), "expected an epoch before the end of training (0 ... \(epochs - 1)), got \(t.rewindEpoch)")
         }
