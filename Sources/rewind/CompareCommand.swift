@@ -43,7 +43,9 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let recipe = try Recipe.load(path: self.recipe)
+        let written = try Recipe.load(path: self.recipe)
+        let recipe = try written.resolvingAutoRewindEpoch(in: written.runFolder(checkpoints: URL(fileURLWithPath: checkpoints)),
+                                                          required: !slurm.slurm && !dryRun && stage != .dense)
         guard let plan = recipe.prune, !recipe.strategies.isEmpty else {
             throw CommandFailure("\(self.recipe): compare needs prune and retrain sections (use `rewind train` for dense training only)")
         }

@@ -14,6 +14,6 @@ struct Rewind: ParsableCommand {
           rewind prune --from checkpoints/<run>/seed-0/dense/final.h5 --to 0.95 --strategy lr-rewind --out pruned.h5
           rewind export --from pruned.h5 --sparse --out pruned-sparse.h5
         """,
-        subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, ReportCommand.self, StatusCommand.self,
+        subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, StabilityCommand.self, ReportCommand.self, StatusCommand.self,
                       EvalCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self])
 }

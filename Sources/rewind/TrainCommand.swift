@@ -18,9 +18,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print a one-line JSON summary last.") var json = false
 
     func run() throws {
-        let recipe = try Recipe.load(path: self.recipe)
+        let written = try Recipe.load(path: self.recipe)
+        let layout = written.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
+        let recipe = try written.resolvingAutoRewindEpoch(in: layout, required: false)
         let observer = ProgressPrinter()
-        let layout = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
         let experiment = try recipe.makeExperiment(observer: observer)
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested }

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Pruning
+import Recipes
+import Reports
+
+/// `rewind stability RECIPE`: the linear mode connectivity analysis of Frankle et al.
+/// (2020) at candidate rewind points k, and the rewind point it recommends (see
+/// `StabilityAnalysis` and docs/stability.md). Resumable; `--shard i/n` splits the
+/// (seed, subject, k) units between processes sharing the run folder.
+struct StabilityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stability",
+        abstract: "Measure linear mode connectivity at candidate rewind points k and recommend the earliest stable k.",
+        discussion: """
+        For each k, two copies of the network at k are trained to the end on different data orders; the test error
+        along the line between them, minus the mean of its ends, is the instability. Reports go to
+        <reports>/<recipe name>/stability/. With `rewind_epoch: auto` in the recipe, the first finished analysis
+        resolves it (once; recorded in the run folder).
+        """)
+
+    @Argument(help: "The recipe (YAML).") var recipe: String
+    @Option(help: "Candidate rewind points in epochs, comma-separated (default: 0,0.25,0.5,1,2, those before the end of training).")
+    var steps: String?
+    @Option(help: "Points on each path, endpoints included.") var points = 31
+    @Option(help: "Also analyse the IMP subnetwork of this pruning level (the lottery chain's mask; trained if missing).")
+    var level: Int?
+    @Option(help: "Largest instability (fraction of test error) that counts as stable.") var threshold = 0.02
+    @Option(help: "Run only slice i of n of the (seed, subject, k) units, e.g. 2/4 (the dense runs must be finished); then rerun without --shard for the report.")
+    var shard: String?
+    @Option(help: "Folder of run folders.") var checkpoints = "checkpoints"
+    @Option(help: "Folder of report folders (the report goes to <reports>/<recipe name>/stability/).") var reports = ReportCommand.defaultReports
+    @Flag(help: "Print each finished path as a JSON line (interpolation.json's keys), then the summary.") var json = false
+
+    func validate() throws {
+        if points < 2 { throw ValidationError("--points: expected at least 2 (the two children), got \(points)") }
+        if !(threshold >= 0 && threshold < 1) { throw ValidationError("--threshold: expected a fraction in [0, 1), got \(threshold)") }
+        if let shard, Shard(shard) == nil { throw ValidationError("--shard: expected i/n with 1 <= i <= n, got '\(shard)'") }
+        if let level, level < 1 { throw ValidationError("--level: expected a pruning level of 1 or more, got \(level)") }
+    }
+
+    func run() throws {
+        let written = try Recipe.load(path: self.recipe)
+        let run = written.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
+        let recipe = try written.resolvingAutoRewindEpoch(in: run, required: false)
+        let candidates: [RewindPoint]
+        if let steps {
+            guard let list = RewindPoint.list(steps, totalEpochs: recipe.train.epochs) else {
+                throw CommandFailure("--steps: expected comma-separated epochs in [0, \(recipe.train.epochs)) (the recipe trains \(recipe.train.epochs) epochs), got '\(steps)'")
+            }
+            candidates = list
+        } else {
+            candidates = RewindPoint.defaults(totalEpochs: recipe.train.epochs)
+        }
+        var subjects: [StabilitySubject] = [.dense]
+        if let level {
+            guard recipe.prune != nil else { throw CommandFailure("\(self.recipe): --level needs a prune section in the recipe") }
+            let levels = try recipe.levelSchedule().count
+            guard level <= levels else { throw CommandFailure("--level: the recipe's plan has levels 1 ... \(levels), got \(level)") }
+            subjects.append(.level(level))
+        }
+        let slice = shard.flatMap(Shard.init)
+        let units = recipe.seeds.flatMap { seed in subjects.flatMap { subject in candidates.map { (seed, subject, $0) } } }
+        let mine = slice?.slice(units) ?? units
+        if slice != nil {
+            for seed in Set(mine.map(\.0)).sorted() where run.finishedDense(seed) == nil {
+                throw CommandFailure("seed \(seed): the dense run is not finished (no \(run.denseRecord(seed).path)); run `rewind train \(self.recipe)` first")
+            }
+        }
+        print("\(recipe.name): stability of \(subjects.map(\.description).joined(separator: ", ")) at k = \(candidates.map(\.description).joined(separator: ", ")) epochs, seeds \(recipe.seeds.map(String.init).joined(separator: ", ")), \(points) points per path\(slice.map { ", shard \($0)" } ?? "")", to: &standardError)
+        print("run folder: \(run.root.path)", to: &standardError)
+
+        let observer = ProgressPrinter()
+        let experiment = try recipe.makeExperiment(observer: observer)
+        let stop = installInterruptHandler()
+        experiment.shouldStop = { stop.isRequested }
+        try recipe.saveSnapshot(in: run)
+        let clock = ContinuousClock(), start = clock.now
+        if slice == nil { for seed in recipe.seeds { try DenseTraining(experiment: experiment, run: run, seed: seed).run() } }
+        var records: [InterpolationRecord] = []
+        for (seed, subject, point) in mine {
+            var analysis = try self.analysis(experiment: experiment, run: run, seed: seed, subject: subject, recipe: recipe)
+            analysis.points = points
+            let record = try analysis.run(point)
+            records.append(record)
+            print(String(format: "seed %llu, %@, k = %@: test instability %.2f%%, train instability %.2f%% (children %.2f%%, %.2f%% test accuracy)",
+                         seed, subject.description, point.description, 100 * record.testInstability, 100 * record.trainInstability,
+                         100 * (1 - record.testError[0]), 100 * (1 - record.testError[record.testError.count - 1])), to: &standardError)
+            if json { printJSONLine(record) }
+        }
+        if slice != nil {
+            print("shard \(slice!) finished in \(formatDuration((clock.now - start).seconds)); when every shard is done: rewind stability \(self.recipe) (same options) writes the report", to: &standardError)
+            return
+        }
+        let summary = StabilitySummary(name: recipe.name, threshold: threshold, paths: records,
+                                       choice: try resolve(recipe, run: run, experiment: experiment, records: records, subjects: subjects),
+                                       machine: MachineDescription.current, generated: ISO8601DateFormatter().string(from: Date()))
+        for subject in summary.subjects {
+            let k = summary.earliestStable[subject].map { "k = \(RewindPoint(epochs: $0)) epochs" } ?? "none"
+            print("\(subject): earliest stable rewind point (test instability <= \(threshold)): \(k)", to: &standardError)
+        }
+        if let choice = summary.choice { print("rewind_epoch: auto -> \(choice.rewindEpoch) (\(choice.reason))", to: &standardError) }
+        let folder = URL(fileURLWithPath: reports).appendingPathComponent(recipe.name).appendingPathComponent("stability")
+        try StabilityReport.write(summary, to: folder)
+        print("report: \(folder.path)/\(StabilityReport.markdownFile) (\(formatDuration((clock.now - start).seconds)) this run)", to: &standardError)
+        if json { printJSONLine(summary.rows) }
+        print(folder.appendingPathComponent(StabilityReport.markdownFile).path)
+    }
+
+    private func analysis(experiment: Experiment, run: RunFolder, seed: UInt64, subject: StabilitySubject,
+                          recipe: Recipe) throws -> StabilityAnalysis {
+        switch subject {
+        case .dense: return StabilityAnalysis(experiment: experiment, run: run, seed: seed)
+        case .level(let level): return try StabilityAnalysis(experiment: experiment, run: run, seed: seed, level: level, plan: recipe.prune!)
+        }
+    }
+
+    /// For a `rewind_epoch: auto` recipe: the choice in force (made now, from the last
+    /// subject analysed, if none was recorded), with every finished dense run's
+    /// rewind.h5 holding the weights at its epoch.
+    private func resolve(_ recipe: Recipe, run: RunFolder, experiment: Experiment, records: [InterpolationRecord],
+                         subjects: [StabilitySubject]) throws -> RewindEpochChoice? {
+        guard recipe.rewindEpochIsAuto else { return nil }
+        var choice = try RewindEpochChoice.recorded(in: run)
+        if choice == nil {
+            let subject = subjects.last!.description
+            let summary = StabilitySummary(name: recipe.name, threshold: threshold, paths: records, choice: nil, machine: "", generated: "")
+            guard let made = RewindEpochChoice.choose(summary.instability(of: subject), threshold: threshold, subject: subject) else {
+                throw CommandFailure("rewind_epoch: auto needs a whole-epoch candidate k; --steps has none")
+            }
+            choice = try made.record(in: run)
+        }
+        for seed in recipe.seeds where run.finishedDense(seed) != nil {
+            try choice!.installRewindCheckpoint(experiment: experiment, run: run, seed: seed)
+        }
+        return choice
+    }
+}
