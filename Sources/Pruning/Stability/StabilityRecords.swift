@@ -51,6 +51,24 @@ public struct InterpolationRecord: Codable, Equatable, Sendable {
     /// Wall time of the children and the interpolation, in seconds.
     public var seconds: Double
 
+    public init(key: String, seed: UInt64, subject: String, weightsRemaining: Double, rewindPoint: Double, rewindStep: Int,
+                alphas: [Double], testError: [Double], trainError: [Double], testInstability: Double,
+                trainInstability: Double, batchNormRecomputed: Bool, seconds: Double) {
+        self.key = key
+        self.seed = seed
+        self.subject = subject
+        self.weightsRemaining = weightsRemaining
+        self.rewindPoint = rewindPoint
+        self.rewindStep = rewindStep
+        self.alphas = alphas
+        self.testError = testError
+        self.trainError = trainError
+        self.testInstability = testInstability
+        self.trainInstability = trainInstability
+        self.batchNormRecomputed = batchNormRecomputed
+        self.seconds = seconds
+    }
+
     enum CodingKeys: String, CodingKey {
         case version, key, seed, subject, weightsRemaining = "weights_remaining", rewindPoint = "rewind_point"
         case rewindStep = "rewind_step", alphas, testError = "test_error", trainError = "train_error"
