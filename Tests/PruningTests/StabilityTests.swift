@@ -18,18 +18,8 @@ final class StabilityTests: XCTestCase {
 
     // MARK: Fixtures
 
-    /// A tiny LeNet-300-100 task: 3 epochs of SGD, 6 steps an epoch, rewind epoch 1.
-    private func experiment() throws -> Experiment {
-        var data = DataSettings(dataset: .synthetic)
-        data.syntheticTrain = 96; data.syntheticTest = 48; data.syntheticClasses = 3; data.syntheticSide = 5
-        let (pair, normalization) = try data.load()
-        var train = TrainingSettings()
-        train.optimizer = .sgd; train.learningRate = 0.05; train.momentum = 0.9; train.batchSize = 16
-        train.epochs = 3; train.rewindEpoch = 1; train.schedule = .multistep; train.milestones = [2]; train.gamma = 0.1
-        let architecture = Architecture(model: "lenet-300-100", inputShape: [1, 5, 5], classes: 3)
-        return Experiment(architecture: architecture, data: pair, normalization: normalization, settings: train,
-                          recipeText: nil, observer: SilentObserver())
-    }
+    /// `Experiment.tiny()` (TinyExperiment.swift): 3 epochs, 6 steps an epoch, rewind point at epoch 1.
+    private func experiment() throws -> Experiment { try .tiny() }
 
     /// A network of the given layers over inputs `[1, 1, features]` (any architecture name).
     private func network(_ layers: [Layer], classes: Int) -> Network {
