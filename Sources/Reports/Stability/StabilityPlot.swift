@@ -24,7 +24,7 @@ public enum StabilityPlot {
         let x = LinearScale(covering: 0, 1, range: (left, right), tickCount: 4, limits: 0...1)
         let n = SVGPlot.n
         var svg = SVGBuilder()
-        let title = "\(summary.name), \(subject): test error along the path between two children"
+        let title = "\(summary.name), \(subject): test error along the linear path"
         svg.open("svg", ["xmlns": "http://www.w3.org/2000/svg", "width": "640", "height": "460", "viewBox": "0 0 640 460",
                          "font-family": "DejaVu Sans, Helvetica, Arial, sans-serif"])
         svg.element("title", text: title)
