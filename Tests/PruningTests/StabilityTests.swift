@@ -175,6 +175,45 @@ final class StabilityTests: XCTestCase {
         XCTAssertNotEqual(evaluate(path.point, on: data).loss, wrongLoss, accuracy: 1e-3)
     }
 
+    /// Every model of the zoo: the layers recomputed are exactly those owning the
+    /// network's BN buffers (ResNets: the stem and every block's, shortcuts included).
+    func testEveryBatchNormOfTheZooIsFound() throws {
+        for name in ModelZoo.names {
+            let network = try ModelZoo.build(Architecture(model: name, inputShape: name.hasPrefix("resnet") ? [3, 32, 32] : [1, 28, 28]))
+            let found = BatchNormRecomputation.layers(of: network).flatMap { $0.buffers.map(\.name) }
+            XCTAssertEqual(Set(found), Set(network.buffers.map(\.name)), name)
+            XCTAssertEqual(found.count, network.buffers.count, name)
+        }
+    }
+
+    /// ResNet-20 between two initialisations: after recomputation on the training set
+    /// as one batch, the midpoint's evaluation-mode outputs are its training-mode ones
+    /// (every BN layer, in order, normalises with its own batch's statistics). Without
+    /// recomputation they are about 3x the outputs apart.
+    func testRecomputedResNetEvaluatesLikeItsOwnBatch() throws {
+        var data = DataSettings(dataset: .synthetic)
+        data.syntheticTrain = 32; data.syntheticTest = 8; data.syntheticClasses = 3; data.syntheticSide = 8
+        let (pair, _) = try data.load()
+        func make(_ seed: UInt64) throws -> Network {
+            let net = try ModelZoo.build(Architecture(model: "resnet-20", inputShape: [1, 8, 8], classes: 3))
+            net.initialize(seed: seed)
+            return net
+        }
+        var path = LinearPath(start: try make(1), end: try make(2), point: try make(3))
+        func gap() -> (Float, Float) {
+            let evaluation = path.point.forward(pair.train.images, mode: .evaluation)
+            let values = (0..<evaluation.count).map { evaluation[$0] }
+            let training = path.point.forward(pair.train.images, mode: .training)
+            return ((0..<training.count).map { abs(training[$0] - values[$0]) }.max()!, values.map(abs).max()!)
+        }
+        path.move(to: 0.5, training: pair.train, batchSize: 32)
+        let (recomputed, scale) = gap()
+        XCTAssertLessThan(recomputed, 0.02 * scale, "largest output \(scale)")
+        path.recomputeBatchNorm = false
+        path.move(to: 0.5, training: pair.train, batchSize: 32)
+        XCTAssertGreaterThan(gap().0, 50 * recomputed)
+    }
+
     // MARK: Children, dense weights at k, resume
 
     /// The dense run replayed to k = the recipe's rewind epoch is DenseTraining's
