@@ -110,30 +110,14 @@ struct CompareCommand: ParsableCommand {
     /// `--slurm`: writes the plan into the run folder (with the recipe snapshot its jobs
     /// read), then prints it with the sbatch commands, or submits it (`--submit`).
     private func planSlurm(_ recipe: Recipe) throws {
-        let sbatch = SlurmSubmission.findSbatch()
-        if slurm.submit, sbatch == nil {
-            throw CommandFailure("--submit: sbatch is not on the PATH (install Slurm's clients, or drop --submit to only write the plan)")
-        }
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let checkpoints = URL(fileURLWithPath: self.checkpoints, relativeTo: here).standardizedFileURL
         let reports = URL(fileURLWithPath: self.reports, relativeTo: here).standardizedFileURL
         let run = recipe.runFolder(checkpoints: checkpoints)
-        let runFolder = run.root
-        try recipe.saveSnapshot(in: run)
-        let plan = SlurmPlan(recipe: recipe, run: run, checkpoints: checkpoints, reports: reports,
+        try SlurmSubmission.deliver(submit: slurm.submit, json: json, watch: "watch with: rewind status \(shellQuoted(run.root.path))") {
+            try recipe.saveSnapshot(in: run)
+            return SlurmPlan(recipe: recipe, run: run, checkpoints: checkpoints, reports: reports,
                              executable: currentExecutable(), workingDirectory: here, resources: slurm.resources)
-        try plan.write()
-        guard slurm.submit, let sbatch else {
-            print(plan.description)
-            return
-        }
-        let submitted = try SlurmSubmission.submit(plan, sbatch: sbatch)
-        print("submitted \(runFolder.lastPathComponent): " + submitted.map { "\($0.stage) job \($0.id)" }.joined(separator: ", ")
-              + "; watch with: rewind status \(shellQuoted(runFolder.path))", to: &standardError)
-        if json {
-            printJSONLine(Dictionary(uniqueKeysWithValues: submitted.map { ($0.stage, $0.id) }))
-        } else {
-            for job in submitted { print("\(job.stage) \(job.id)") }
         }
     }
 }
