@@ -31,6 +31,8 @@ struct CompareCommand: ParsableCommand {
     var json = false
     @Flag(name: .customLong("dry-run"), help: "Print the planned levels and the run folder, and train nothing.")
     var dryRun = false
+    @Option(help: "Worker processes running independent chains (and dense runs of different seeds) at once, each with REWIND_THREADS OpenBLAS threads (default: cores / jobs). Default: one per core. 1 runs everything in this process.")
+    var jobs: Int?
     @OptionGroup(title: "Slurm") var slurm: SlurmOptions
 
     func validate() throws {
@@ -40,6 +42,19 @@ struct CompareCommand: ParsableCommand {
         if slurm.slurm, shard != nil || stage != nil {
             throw ValidationError("--slurm plans every stage and shard itself; drop \(shard != nil ? "--shard" : "--stage")")
         }
+        if let jobs {
+            guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs: expected a number of workers from 1 to 256, got \(jobs)") }
+            if jobs > 1, shard != nil || stage != nil || slurm.slurm {
+                throw ValidationError("--jobs runs the stages and shards itself; drop \(slurm.slurm ? "--slurm" : shard != nil ? "--shard" : "--stage") (or use --jobs 1)")
+            }
+        }
+    }
+
+    /// Worker processes: --jobs, else one per core for a whole comparison (a --stage or
+    /// --shard run is one worker's part already).
+    private var workerCount: Int {
+        if let jobs { return jobs }
+        return stage == nil && shard == nil ? ProcessInfo.processInfo.activeProcessorCount : 1
     }
 
     func run() throws {
@@ -48,7 +63,41 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure("\(self.recipe): compare needs prune and retrain sections (use `rewind train` for dense training only)")
         }
         if slurm.slurm { return try planSlurm(recipe) }
+        if workerCount > 1 { return try compareInParallel(recipe, workers: workerCount) }
         try compare(recipe, plan: plan, stage: stage ?? .all, slice: shard.flatMap(Shard.init))
+    }
+
+    /// The whole comparison with `workers` processes: the dense runs (one seed per
+    /// worker at a time), then the chains (balanced shards), then the report here.
+    private func compareInParallel(_ recipe: Recipe, workers: Int) throws {
+        let run = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
+        let levels = try recipe.levelSchedule()
+        let units = recipe.chainUnits
+        let threads = ProcessInfo.processInfo.environment["REWIND_THREADS"].flatMap { Int($0) }
+            ?? max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        announce(recipe, run: run, levels: levels,
+                 part: ["\(min(workers, units.count)) worker processes with \(threads) OpenBLAS thread\(threads == 1 ? "" : "s") each"])
+        if dryRun { return }
+        try recipe.saveSnapshot(in: run)
+        let stop = installInterruptHandler()
+        let clock = ContinuousClock(), start = clock.now
+        var arguments = [self.recipe, "--checkpoints", checkpoints, "--reports", reports]
+        if json { arguments.append("--json") }
+        let pool = WorkerPool(commonArguments: arguments, threadsPerWorker: threads, json: json)
+        try pool.run(stage: .dense, count: min(workers, recipe.seeds.count), stop: stop)
+        try pool.run(stage: .chains, count: min(workers, units.count), stop: stop)
+        let seconds = (clock.now - start).seconds
+        let written = try ReportCommand.writeReport(run: run, recipe: recipe, reports: URL(fileURLWithPath: reports))
+        print("report: \(written.path)/report.md (\(formatDuration(seconds)) this run, \(min(workers, units.count)) workers)", to: &standardError)
+        print(written.appendingPathComponent(ReportWriter.markdownFile).path)
+    }
+
+    /// The run's header on standard error (and the plan line with --json).
+    private func announce(_ recipe: Recipe, run: RunFolder, levels: [Double], part: [String]) {
+        print("\(recipe.name): \(recipe.architecture.model), seeds \(recipe.seeds.map(String.init).joined(separator: ", ")), strategies \(recipe.strategies.map(\.name).joined(separator: ", ")), \(levels.count) levels to \(String(format: "%.2f", levels.last.map { $0 * 100 } ?? 100))% weights remaining\(part.isEmpty ? "" : ", " + part.joined(separator: ", "))", to: &standardError)
+        print("planned levels (% weights remaining): \(PlannedLevels.text(levels))", to: &standardError)
+        print(RunFolderNotice.describe(run, recipe: recipe, recipePath: self.recipe), to: &standardError)
+        if json { printJSONLine(PlannedLevels(strategies: recipe.strategies.map(\.name), remaining: levels)) }
     }
 
     /// Trains this process's part of the comparison: `stage`, restricted to `slice`.
@@ -69,15 +118,12 @@ struct CompareCommand: ParsableCommand {
             }
         }
         let part = [stage == .all ? nil : "\(stage.rawValue) stage", slice.map { "shard \($0)" }].compactMap { $0 }
-        print("\(recipe.name): \(recipe.architecture.model), seeds \(recipe.seeds.map(String.init).joined(separator: ", ")), strategies \(recipe.strategies.map(\.name).joined(separator: ", ")), \(levels.count) levels to \(String(format: "%.2f", levels.last.map { $0 * 100 } ?? 100))% weights remaining\(part.isEmpty ? "" : ", " + part.joined(separator: ", "))", to: &standardError)
-        print("planned levels (% weights remaining): \(PlannedLevels.text(levels))", to: &standardError)
-        print(RunFolderNotice.describe(run, recipe: recipe, recipePath: self.recipe), to: &standardError)
-        if json { printJSONLine(PlannedLevels(strategies: recipe.strategies.map(\.name), remaining: levels)) }
+        announce(recipe, run: run, levels: levels, part: part)
         if dryRun { return }
 
         let experiment = try recipe.makeExperiment(observer: observer)
         let stop = installInterruptHandler()
-        experiment.shouldStop = { stop.isRequested }
+        experiment.shouldStop = { stop.isRequested || parentDied() }
         try recipe.saveSnapshot(in: run)
         observer.totalUnits = seeds.count + units.reduce(0) { $0 + $1.strategies.count } * levels.count
 
