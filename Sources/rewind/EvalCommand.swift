@@ -28,6 +28,8 @@ struct EvalCommand: ParsableCommand {
         if let dataPath { data.path = dataPath }
         data.trainLimit = nil
         let raw = try data.loadRaw()
+        try network.checkInput(exampleShape: raw.test.exampleShape, batchSize: min(1000, raw.test.count),
+                               source: data.dataset == .synthetic ? "\(from): recipe data.synthetic" : data.directory)
         let test = raw.test.normalized(by: network.normalization)
         let clock = ContinuousClock(), start = clock.now
         let evaluation: Evaluation
