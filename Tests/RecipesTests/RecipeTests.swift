@@ -61,7 +61,23 @@ final class RecipeTests: XCTestCase {
             ("{weight-rewind: {epoch: 2}}", "{weight-rewind: {epoch: 9}}", 14, "retrain.weight-rewind", "beyond training"),
             ("lr-rewind, lottery", "lr-rewind, lotto", 14, "retrain", "unknown strategy 'lotto'"),
             ("seeds: [0, 1]", "seeds: [0, 0]", 2, "seeds", "distinct"),
-            ("name: tiny", "nam: tiny", 1, "name", "missing"),
+            // Unknown keys are named before any missing key, with the closest allowed name (issue 13, item 9).
+            ("name: tiny", "nam: tiny", 1, "nam", "unknown key; did you mean 'name'?"),
+            ("lr: 0.1", "learning_rate: 0.1", 7, "train.learning_rate", "unknown key; did you mean 'lr'?"),
+            ("batch_size: 16", "batchsize: 16", 9, "train.batchsize", "did you mean 'batch_size'?"),
+            ("gamma: 0.1", "gama: 0.1", 12, "train.schedule.gama", "did you mean 'gamma'?"),
+            ("train: 64", "trian: 64", 3, "data.synthetic.trian", "did you mean 'train'?"),
+            ("momentum: 0.9", "zzzzzz: 0.9", 8, "train.zzzzzz", "unknown key; expected one of: optimizer, lr"),
+            // Names stay inside their folder (issue 14, item 4).
+            ("name: tiny", "name: ..", 1, "name", "starting with a letter or digit"),
+            ("name: tiny", "name: a/b", 1, "name", "got 'a/b'"),
+            ("name: tiny", "name: " + String(repeating: "n", count: 65), 1, "name", "(65 characters)"),
+            ("name: tiny", "name: café", 1, "name", "ASCII"),
+            // Sizes are bounded before anything is allocated (issue 14, item 1).
+            ("epochs: 4", "epochs: 1000000000000", 10, "train.epochs", "at most 1000000 epochs"),
+            ("classes: 3", "classes: 1099511627776", 3, "data.synthetic", "more than the memory budget"),
+            ("side: 4", "side: 3000000000", 3, "data.synthetic", "no representable size"),
+            ("test: 32", "test: 1000000000000", 3, "data.synthetic", "more than the memory budget"),
         ]
         for (from, to, line, key, words) in cases {
             let text = valid.replacingOccurrences(of: from, with: to)
