@@ -54,6 +54,8 @@ struct ResumableTraining {
             let summary = trainer.trainEpoch(epoch) { progress in
                 experiment.observer.batchProgress(progress, epochs: first..<end, context: context)
             }
+            // A diverged epoch is not saved: the resume point stays the last good epoch.
+            if let divergence = summary.divergence { throw PruningError.incompatible("\(context): \(divergence)") }
             evaluation = Engine.evaluate(network, on: experiment.data.test)
             experiment.observer.epochFinished(summary, evaluation: evaluation, epochs: first..<end, context: context)
             let state = experiment.checkpoint(network: network, optimizer: optimizer, mask: mask, schedule: schedule,

@@ -45,6 +45,26 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last!, losses.first! / 4)
     }
 
+    /// A learning rate that makes the loss non-finite stops the epoch at that batch and
+    /// says where and what to try (issue 14, item 10); a sane rate reports no divergence.
+    func testDivergenceStopsTheEpochAndSaysWhere() throws {
+        let (sane, _) = try makeTrainer(seed: 2, dropout: 0)
+        XCTAssertNil(sane.trainEpoch(0).divergence)
+        let (trainer, _) = try makeTrainer(seed: 2, dropout: 0)
+        trainer.schedule = .constant(base: 1e30)
+        var summary = trainer.trainEpoch(0)
+        var epoch = 0
+        while summary.divergence == nil && epoch < 5 { epoch += 1; summary = trainer.trainEpoch(epoch) }
+        let divergence = try XCTUnwrap(summary.divergence)
+        XCTAssertEqual(divergence.epoch, epoch + 1)
+        XCTAssertEqual(divergence.step, epoch * trainer.stepsPerEpoch + divergence.batch - 1)
+        XCTAssertLessThanOrEqual(divergence.batch, trainer.stepsPerEpoch)
+        XCTAssertEqual(divergence.learningRate, 1e30)
+        XCTAssertTrue(summary.trainLoss.isNaN)
+        XCTAssertTrue(divergence.description.hasPrefix("training diverged at epoch \(epoch + 1) step \(divergence.step) "), divergence.description)
+        XCTAssertTrue(divergence.description.contains("try a lower train.lr or set train.clip_norm"), divergence.description)
+    }
+
     func testResumingAtAnEpochMatchesAnUninterruptedRun() throws {
         let (straight, _) = try makeTrainer(seed: 3)
         for epoch in 0..<3 { straight.trainEpoch(epoch) }
