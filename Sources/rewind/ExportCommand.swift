@@ -15,6 +15,10 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Store masked weights as CSR (data, indices, indptr), compressed.") var sparse = false
     @Flag(help: "Leave out optimizer state (smaller; the export cannot resume training).") var dropOptimizer = false
 
+    func validate() throws {
+        try OutputLocation.checkFile(out, option: "--out")
+    }
+
     func run() throws {
         var contents = try CheckpointFile.read(from)
         if dropOptimizer { contents.optimizer = nil }
