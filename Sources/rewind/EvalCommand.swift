@@ -21,7 +21,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let contents = try CheckpointFile.read(from)
+        let contents = try UntrustedCheckpoint.read(from)
         let network = try contents.makeNetwork()
         var data = DataSettings()
         if let text = contents.recipe, let recipe = try? Recipe.parse(text, file: from) { data = recipe.data }

@@ -20,7 +20,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        var contents = try CheckpointFile.read(from)
+        var contents = try UntrustedCheckpoint.read(from)
         if dropOptimizer { contents.optimizer = nil }
         if sparse && contents.masks.isEmpty {
             print("note: \(from) has no masks, so nothing is stored as CSR (prune it first)", to: &standardError)
