@@ -1,6 +1,6 @@
 import Engine
 import Pruning
-import Recipes
+@testable import Recipes
 import XCTest
 
 /// Recipe parsing: the happy path, and one clear error per kind of mistake.
@@ -198,6 +198,47 @@ final class RecipeTests: XCTestCase {
             XCTAssertTrue(message.contains("/nonexistent/cifar/data_batch_1.bin: file not found"), message)
             XCTAssertTrue(message.contains("cifar-10-binary.tar.gz"), message)
             XCTAssertFalse(message.contains("\n"), message)
+        }
+    }
+}
+
+/// The closest allowed name for an unknown key, and the YAML resource limits (issues 13.9, 14.7).
+final class RecipeLimitTests: XCTestCase {
+    func testClosestNameByInitialsOrEditDistance() {
+        let train = ["optimizer", "lr", "momentum", "nesterov", "weight_decay", "batch_size", "epochs", "clip_norm"]
+        XCTAssertEqual(closestName(to: "learning_rate", among: train), "lr")
+        XCTAssertEqual(closestName(to: "batchsize", among: train), "batch_size")
+        XCTAssertEqual(closestName(to: "optimiser", among: train), "optimizer")
+        XCTAssertEqual(closestName(to: "epcohs", among: train), "epochs")
+        XCTAssertNil(closestName(to: "colour", among: train))
+        XCTAssertEqual(editDistance("trian", "train"), 1)
+        XCTAssertEqual(editDistance("kitten", "sitting"), 3)
+        XCTAssertEqual(editDistance("", "abc"), 3)
+    }
+
+    func testAliasesAreCountedBeforeComposing() {
+        XCTAssertEqual(RecipeLimits.aliasCount(in: "a: &x [1]\nb: *x\nc: [*x, *x]\n? *x : 1\nd: '2 * 3'\ne: a*b"), 4)
+        var bomb = "name: b\na0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...4 { bomb += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ", ") + "]\n" }
+        XCTAssertThrowsError(try Recipe.parse(bomb, file: "b.yaml")) {
+            XCTAssertEqual("\($0)", "b.yaml: 36 YAML aliases (*name); a recipe may use at most 32")
+        }
+        var doubling = "name: d\na0: &a0 [x, x]\n"
+        for i in 1...15 { doubling += "a\(i): &a\(i) [*a\(i - 1), *a\(i - 1)]\n" }
+        XCTAssertThrowsError(try Recipe.parse(doubling, file: "d.yaml")) {
+            XCTAssertTrue("\($0)".hasPrefix("d.yaml:"), "\($0)")
+            XCTAssertTrue("\($0)".hasSuffix("more than 100000 values (aliases expanded); a recipe is a few dozen"), "\($0)")
+        }
+    }
+
+    func testSizeAndNameLimits() {
+        let big = "name: big\nv: [" + Array(repeating: "1", count: 600_000).joined(separator: ",") + "]\n"
+        XCTAssertThrowsError(try Recipe.parse(big, file: "big.yaml")) {
+            XCTAssertEqual("\($0)", "big.yaml: \(big.utf8.count) bytes; a recipe may hold at most 1048576")
+        }
+        for name in ["tiny", "a.b-c_d", "0x", String(repeating: "n", count: 64)] { XCTAssertTrue(RecipeLimits.isSafeName(name), name) }
+        for name in ["", ".", "..", ".x", "-x", "a/b", "a b", "café", String(repeating: "n", count: 65)] {
+            XCTAssertFalse(RecipeLimits.isSafeName(name), name)
         }
     }
 }

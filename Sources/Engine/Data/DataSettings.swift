@@ -63,6 +63,10 @@ public struct DataSettings: Codable, Equatable, Sendable {
     /// overflow or exceed the memory budget), or nil: checked before anything is allocated.
     public var syntheticSizeProblem: ResourceLimitError? {
         let (total, overflow) = syntheticTrain.addingReportingOverflow(syntheticTest)
+        if !overflow, total > ResourceLimits.maximumExamples {
+            return ResourceLimitError(what: "the synthetic images (more than \(ResourceLimits.maximumExamples) examples)",
+                                      dimensions: [total] + exampleShape)
+        }
         for (shape, what) in [([overflow ? -1 : total] + exampleShape, "the synthetic images"),
                               ([syntheticClasses] + exampleShape, "the synthetic class prototypes")] {
             do { try ResourceLimits.checkElements(shape, what: what) } catch let error as ResourceLimitError { return error } catch {}

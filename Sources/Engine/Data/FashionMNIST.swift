@@ -39,6 +39,9 @@ public enum IDXDatasets {
         guard imageDims[0] > 0, imageDims[1] > 0, imageDims[2] > 0 else {
             throw DataError.malformed(path: imagesPath, reason: "holds no images (dimensions \(imageDims)); expected at least one")
         }
+        guard imageDims[0] <= ResourceLimits.maximumExamples else {
+            throw DataError.malformed(path: imagesPath, reason: "\(imageDims[0]) images; Rewind reads at most \(ResourceLimits.maximumExamples)")
+        }
         guard labelDims == [imageDims[0]] else {
             throw DataError.malformed(path: labelsPath, reason: "expected \(imageDims[0]) labels, found shape \(labelDims)")
         }

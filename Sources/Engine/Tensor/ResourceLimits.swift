@@ -29,6 +29,9 @@ public enum ResourceLimits {
     /// The largest number of Float elements that fits the budget.
     public static var maximumElements: Int { memoryBudget / MemoryLayout<Float>.stride }
 
+    /// The most examples a data set may hold: batches index them with Int32.
+    public static let maximumExamples = Int(Int32.max)
+
     /// The product of `dimensions`, or nil when a dimension is negative or the product
     /// overflows `Int`.
     public static func elementCount(of dimensions: [Int]) -> Int? {
