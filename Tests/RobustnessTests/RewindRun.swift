@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `rewind` (beside the test bundle, as CLITests finds it) as its own
@@ -17,13 +18,9 @@ enum RewindRun {
     static let addressSpaceKiB = 4 << 20
 
     static func executable() throws -> URL {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        for folder in candidates {
-            let url = folder.appendingPathComponent("rewind")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw XCTSkip("the rewind executable was not built beside the tests (looked in \(candidates.map(\.path)))")
+        let (url, searched) = builtRewindExecutable()
+        guard let url else { throw XCTSkip("the rewind executable was not built beside the tests (looked in \(searched))") }
+        return url
     }
 
     /// `rewind arguments` in `folder`; its output goes to files in `logs` (outside `folder`).
