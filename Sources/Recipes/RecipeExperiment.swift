@@ -11,8 +11,9 @@ extension Recipe {
     public func makeExperiment(checkpoints: URL, observer: RunObserver) throws -> Experiment {
         let (data, normalization) = try self.data.load()
         let source = self.data.dataset == .synthetic ? "\(path): data.synthetic" : self.data.directory
-        try ModelZoo.build(architecture).checkInput(exampleShape: data.train.exampleShape,
-                                                    batchSize: min(train.batchSize, data.train.count), source: source)
+        let network = try ModelZoo.build(architecture)
+        try network.checkInput(exampleShape: data.train.exampleShape, batchSize: min(train.batchSize, data.train.count), source: source)
+        try network.checkTrainingBatches(examples: data.train.count, batchSize: train.batchSize, source: source)
         return Experiment(architecture: architecture, data: data, normalization: normalization, settings: train,
                           augmentation: self.data.augmentation(normalization: normalization), recipeText: text,
                           layout: RunLayout(root: runFolder(checkpoints: checkpoints)), observer: observer)

@@ -67,6 +67,17 @@ final class InputValidationTests: XCTestCase {
         }
     }
 
+    func testBatchNormalisedPlanesNeedTwoValuesPerBatch() throws {
+        let network = try ModelZoo.build(Architecture(model: "resnet-20", inputShape: [3, 4, 4], classes: 3))
+        XCTAssertNoThrow(try network.checkTrainingBatches(examples: 64, batchSize: 8, source: "data"))
+        XCTAssertThrowsError(try network.checkTrainingBatches(examples: 65, batchSize: 8, source: "data")) {
+            XCTAssertEqual("\($0)", "layer layer3.0 cannot take input [32, 2, 2]: batch normalisation of 1x1 planes needs batches of at "
+                           + "least 2 examples, but data's 65 training examples in batches of 8 leave a last batch of 1")
+        }
+        let wide = try ModelZoo.build(Architecture(model: "resnet-20", inputShape: [3, 8, 8], classes: 3))
+        XCTAssertNoThrow(try wide.checkTrainingBatches(examples: 65, batchSize: 8, source: "data"), "2x2 planes: 4 values from one example")
+    }
+
     // MARK: IDX files
 
     private func temporaryFolder() throws -> URL {

@@ -70,6 +70,24 @@ public final class Network {
         catch let error as ResourceLimitError { throw EngineError.tooLarge(error) }
     }
 
+    /// Throws unless training on `examples` examples in batches of `batchSize` gives
+    /// every batch-normalised channel more than one value per batch: the smallest
+    /// batch (the remainder, if any) times the smallest plane a BatchNorm2D sees (in
+    /// a residual block, the block's output plane) must exceed 1, or the batch
+    /// variance is undefined (ResNet-20 on 4x4 images reaches 1x1 planes).
+    public func checkTrainingBatches(examples: Int, batchSize: Int, source: String) throws {
+        let smallestBatch = examples % batchSize == 0 ? min(batchSize, examples) : examples % batchSize
+        for (index, layer) in layers.enumerated() where layer is BatchNorm2D || layer is ResidualBlock {
+            let plane = exampleShapes[index + 1].dropFirst().reduce(1, *)
+            guard smallestBatch * plane > 1 else {
+                throw EngineError.layerCannotTake(
+                    layer: layerDescription(layer, index: index), shape: exampleShapes[index],
+                    reason: "batch normalisation of \(plane == 1 ? "1x1 planes" : "planes of \(plane) values") needs batches of at least 2 examples, "
+                        + "but \(source)'s \(examples) training examples in batches of \(batchSize) leave a last batch of \(smallestBatch)")
+            }
+        }
+    }
+
     /// The parameter with dotted name `name`, if any.
     public func parameter(named name: String) -> Parameter? { parameterIndex[name] }
 
