@@ -67,6 +67,8 @@ struct ResumableTraining {
                 experiment.observer.batchProgress(progress, epochs: first..<end, context: context)
             }
             phases.training += lap()
+            // A diverged epoch is not saved: the resume point stays the last good epoch.
+            if let divergence = summary.divergence { throw PruningError.incompatible("\(context): \(divergence)") }
             evaluation = Engine.evaluate(network, on: experiment.data.test)
             phases.evaluation += lap()
             experiment.observer.epochFinished(summary, evaluation: evaluation, epochs: first..<end, context: context)

@@ -62,6 +62,8 @@ struct CompareCommand: ParsableCommand {
         guard let plan = recipe.prune, !recipe.strategies.isEmpty else {
             throw CommandFailure("\(self.recipe): compare needs prune and retrain sections (use `rewind train` for dense training only)")
         }
+        try OutputLocation.checkFolder(checkpoints, option: "--checkpoints")
+        try OutputLocation.checkFolder(reports, option: "--reports")
         if slurm.slurm { return try planSlurm(recipe) }
         if workerCount > 1 { return try compareInParallel(recipe, workers: workerCount) }
         try compare(recipe, plan: plan, stage: stage ?? .all, slice: shard.flatMap(Shard.init))

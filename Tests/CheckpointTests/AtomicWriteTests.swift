@@ -89,6 +89,25 @@ final class AtomicWriteTests: XCTestCase {
         XCTAssertEqual(AtomicFile.directory(of: "/c.h5"), "/")
         XCTAssertEqual(AtomicFile.directory(of: "runs/seed-0/c.h5"), "runs/seed-0")
     }
+
+    /// A kill mid-write leaves `<target>.tmp-<pid>`; the next write of that target
+    /// removes the temporaries of processes that are gone, never a live one's, and a
+    /// folder sweep removes the rest (issue 14, item 11).
+    func testStaleTemporariesOfDeadProcessesAreRemoved() throws {
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/sh")
+        finished.arguments = ["-c", "exit 0"]
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        let stale = "\(path).tmp-\(dead)", live = "\(path).tmp-1", other = directory.file("other.h5.tmp-\(dead)")
+        for file in [stale, live, other] { XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data(count: 4096))) }
+        try CheckpointFile.write(previous, to: path)
+        XCTAssertEqual(directory.contents, ["checkpoint.h5", "checkpoint.h5.tmp-1", "other.h5.tmp-\(dead)"])
+        XCTAssertEqual(AtomicFile.removeStaleTemporaries(in: directory.path).map { ($0 as NSString).lastPathComponent },
+                       ["other.h5.tmp-\(dead)"])
+        XCTAssertEqual(directory.contents, ["checkpoint.h5", "checkpoint.h5.tmp-1"], "pid 1 runs: its temporary stays")
+    }
 }
 
 /// Runs `body` with the soft RLIMIT_FSIZE lowered to `bytes` and SIGXFSZ ignored
