@@ -195,8 +195,8 @@ extension Recipe {
         var plan = PruningPlan(targetSparsity: 0.5)
         plan.criterion = try section.choice("criterion", PruningCriterion.self) ?? .magnitude
         plan.scope = try section.choice("scope", PruningScope.self) ?? .layerwise
-        plan.fraction = try section.double("fraction", 0...1, open: true, expected: "a fraction in (0, 1)") ?? 0.2
-        guard let target = try section.double("target", 0...1, open: true, expected: "a sparsity in (0, 1), e.g. 0.95") else {
+        plan.fraction = try section.double("fraction", PruningPlan.Limits.fraction) ?? 0.2
+        guard let target = try section.double("target", PruningPlan.Limits.targetSparsity) else {
             throw section.error("target", nil, "missing; expected the overall sparsity to reach, e.g. 0.95")
         }
         plan.targetSparsity = target
@@ -212,8 +212,7 @@ extension Recipe {
                     guard network.prunableParameterNames.contains(name) else {
                         throw rates.error(name, rates.node(name), "not a prunable parameter of \(architecture.model); expected one of \(network.prunableParameterNames.joined(separator: ", "))")
                     }
-                    plan.rates[name] = try rates.double(name, 0...1, expected: "a fraction in [0, 1)")
-                    if plan.rates[name]! >= 1 { throw rates.error(name, rates.node(name), "expected a fraction in [0, 1), got 1") }
+                    plan.rates[name] = try rates.double(name, PruningPlan.Limits.rate)
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Engine
 import Yams
 
 /// A cursor over one YAML mapping that reads typed values. Keys outside the
@@ -81,6 +82,13 @@ struct YAMLMapping {
             let inside = open ? (value > range.lowerBound && value < range.upperBound) : range.contains(value)
             if !inside { throw error(key, n, "expected \(expected), got \(Self.format(value))") }
         }
+        return value
+    }
+
+    /// A number within `limits` (the setting's one definition of its range).
+    func double(_ key: String, _ limits: SettingLimits) throws -> Double? {
+        guard let value = try double(key, expected: limits.expected) else { return nil }
+        if !limits.contains(value) { throw error(key, node(key), "expected \(limits.expected), got \(Self.format(value))") }
         return value
     }
 
