@@ -101,6 +101,25 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try results("killed-reports"), try results("serial-reports"))
     }
 
+    /// Run from another directory, compare says it starts a new run folder there and
+    /// points at the recipe's existing one; --dry-run trains and writes nothing.
+    func testCompareFromAnotherDirectoryPointsAtTheExistingRun() throws {
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("project/recipes"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
+        try recipe.write(to: folder.appendingPathComponent("project/recipes/tiny.yaml"), atomically: true, encoding: .utf8)
+        let here = try RewindProcess.run(["compare", "recipes/tiny.yaml", "--dry-run"], in: folder.appendingPathComponent("project"))
+        XCTAssertEqual(here.status, 0, here.error)
+        XCTAssertTrue(here.error.contains("planned levels (% weights remaining): 50.2, 25.2, 15.0"), here.error)
+        let runLine = try XCTUnwrap(here.error.split(separator: "\n").first { $0.hasPrefix("run folder: ") })
+        XCTAssertTrue(runLine.hasSuffix("(new)"), String(runLine))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("project/checkpoints").path), "dry run wrote nothing")
+        let runPath = String(runLine.dropFirst("run folder: ".count).dropLast(" (new)".count))
+        try FileManager.default.createDirectory(atPath: runPath, withIntermediateDirectories: true)
+        let there = try RewindProcess.run(["compare", "../project/recipes/tiny.yaml", "--dry-run"], in: folder.appendingPathComponent("elsewhere"))
+        XCTAssertEqual(there.status, 0, there.error)
+        XCTAssertTrue(there.error.contains("note: this recipe already has a run folder at \(runPath)"), there.error)
+    }
+
     func testTrainPruneExportEvalInspect() throws {
         let file = try write(recipe, "tiny.yaml")
         let train = try RewindProcess.run(["train", file, "--json"], in: folder)
