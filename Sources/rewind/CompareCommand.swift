@@ -33,6 +33,7 @@ struct CompareCommand: ParsableCommand {
     var dryRun = false
     @Option(help: "Worker processes running independent chains (and dense runs of different seeds) at once, each with REWIND_THREADS OpenBLAS threads (default: cores / jobs). Default: one per core. 1 runs everything in this process.")
     var jobs: Int?
+    @Flag(help: .hidden) var worker = false
     @OptionGroup(title: "Slurm") var slurm: SlurmOptions
 
     func validate() throws {
@@ -54,7 +55,7 @@ struct CompareCommand: ParsableCommand {
     /// --shard run is one worker's part already).
     private var workerCount: Int {
         if let jobs { return jobs }
-        return stage == nil && shard == nil ? ProcessInfo.processInfo.activeProcessorCount : 1
+        return stage == nil && shard == nil && !worker ? ProcessInfo.processInfo.activeProcessorCount : 1
     }
 
     func run() throws {
@@ -65,33 +66,58 @@ struct CompareCommand: ParsableCommand {
         try OutputLocation.checkFolder(checkpoints, option: "--checkpoints")
         try OutputLocation.checkFolder(reports, option: "--reports")
         if slurm.slurm { return try planSlurm(recipe) }
+        if worker { return try serveTasks(recipe, plan: plan) }
         if workerCount > 1 { return try compareInParallel(recipe, workers: workerCount) }
         try compare(recipe, plan: plan, stage: stage ?? .all, slice: shard.flatMap(Shard.init))
     }
 
-    /// The whole comparison with `workers` processes: the dense runs (one seed per
-    /// worker at a time), then the chains (balanced shards), then the report here.
+    /// The whole comparison with `workers` processes (`WorkerPool`), then the report here.
     private func compareInParallel(_ recipe: Recipe, workers: Int) throws {
         let run = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
         let levels = try recipe.levelSchedule()
-        let units = recipe.chainUnits
         let threads = ProcessInfo.processInfo.environment["REWIND_THREADS"].flatMap { Int($0) }
             ?? max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
         announce(recipe, run: run, levels: levels,
-                 part: ["\(min(workers, units.count)) worker processes with \(threads) OpenBLAS thread\(threads == 1 ? "" : "s") each"])
+                 part: ["\(workers) worker processes with \(threads) OpenBLAS thread\(threads == 1 ? "" : "s") each"])
         if dryRun { return }
         try recipe.saveSnapshot(in: run)
         let stop = installInterruptHandler()
         let clock = ContinuousClock(), start = clock.now
-        var arguments = [self.recipe, "--checkpoints", checkpoints, "--reports", reports]
-        if json { arguments.append("--json") }
-        let pool = WorkerPool(commonArguments: arguments, threadsPerWorker: threads, json: json)
-        try pool.run(stage: .dense, count: min(workers, recipe.seeds.count), stop: stop)
-        try pool.run(stage: .chains, count: min(workers, units.count), stop: stop)
+        let tasks = try ComparisonTasks(recipe: recipe, run: run)
+        if !tasks.isComplete {
+            let pool = WorkerPool(arguments: [self.recipe, "--checkpoints", checkpoints, "--reports", reports],
+                                  threadsPerWorker: threads, json: json, tasks: tasks)
+            try pool.run(count: workers, stop: stop)
+        }
         let seconds = (clock.now - start).seconds
         let written = try ReportCommand.writeReport(run: run, recipe: recipe, reports: URL(fileURLWithPath: reports))
-        print("report: \(written.path)/report.md (\(formatDuration(seconds)) this run, \(min(workers, units.count)) workers)", to: &standardError)
+        print("report: \(written.path)/report.md (\(formatDuration(seconds)) this run, \(workers) workers)", to: &standardError)
         print(written.appendingPathComponent(ReportWriter.markdownFile).path)
+    }
+
+    /// `--worker`: runs the tasks read from standard input, one per line, printing each
+    /// one's record on standard output, until the input closes (see `WorkerPool`).
+    private func serveTasks(_ recipe: Recipe, plan: PruningPlan) throws {
+        let run = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
+        let levels = try recipe.levelSchedule()
+        let experiment = try recipe.makeExperiment(observer: ProgressPrinter())
+        let stop = installInterruptHandler()
+        experiment.shouldStop = { stop.isRequested || parentDied() }
+        while let line = readLine() {
+            guard let task = ComparisonTask(line: line) else { throw CommandFailure("--worker: not a task: '\(line)'") }
+            let record: LevelRecord
+            switch task {
+            case .dense(let seed):
+                record = try DenseTraining(experiment: experiment, run: run, seed: seed).run()
+            case let .level(seed, name, level):
+                guard let strategy = recipe.strategies.first(where: { $0.name == name }) else {
+                    throw CommandFailure("--worker: strategy '\(name)' is not in the recipe")
+                }
+                record = try IterativePruning(experiment: experiment, run: run, seed: seed, strategy: strategy, plan: plan)
+                    .runLevel(level, schedule: levels)
+            }
+            printJSONLine(record)
+        }
     }
 
     /// The run's header on standard error (and the plan line with --json).

@@ -79,8 +79,8 @@ final class CommandLineTests: XCTestCase {
                                              in: folder, environment: one)
         XCTAssertEqual(parallel.status, 0, parallel.error)
         XCTAssertEqual(try results("parallel-reports"), try results("serial-reports"))
-        XCTAssertTrue(parallel.error.contains("[chains 1/2] "), parallel.error)
-        XCTAssertTrue(parallel.error.contains("[chains 2/2] "), parallel.error)
+        XCTAssertTrue(parallel.error.contains("[worker 1] "), parallel.error)
+        XCTAssertTrue(parallel.error.contains("[worker 2] "), parallel.error)
         // One plan line, then a record per dense run and level, from both workers.
         let lines = parallel.output.split(separator: "\n").filter { $0.hasPrefix("{") }
         XCTAssertEqual(lines.filter { $0.contains("\"kind\":\"plan\"") }.count, 1)
