@@ -8,14 +8,19 @@ func malformedInputs(model: URL) -> [MalformedInput] {
     typealias Kind = MalformedInput.Kind
     /// `file`: what the error must name first (the recipe, or the data file at fault).
     func recipeCase(_ kind: Kind, _ name: String, _ recipe: String, command: String = "train", file: String = "recipe.yaml:",
-                    _ expected: [String], timeout: Double = 60, files: @escaping (URL) throws -> Void = { _ in }) -> MalformedInput {
-        MalformedInput(kind: kind, name: name, arguments: [command, "recipe.yaml", "--checkpoints", "checkpoints"]
-                           + (command == "compare" ? ["--reports", "reports"] : []),
-                       expected: [file] + expected,
-                       prepare: { folder in
-                           try Inputs.write(recipe, to: folder.appendingPathComponent("recipe.yaml"))
-                           try files(folder)
-                       }, timeout: timeout)
+                    _ expected: [String], files: @escaping (URL) throws -> Void = { _ in }) -> MalformedInput {
+        var input = MalformedInput(kind: kind, name: name, arguments: [command, "recipe.yaml", "--checkpoints", "checkpoints"]
+                                       + (command == "compare" ? ["--reports", "reports"] : []),
+                                   expected: [file] + expected,
+                                   prepare: { folder in
+                                       try Inputs.write(recipe, to: folder.appendingPathComponent("recipe.yaml"))
+                                       try files(folder)
+                                   })
+        if kind == .yamlLimits {
+            input.timeout = 10
+            input.addressSpaceKiB = 1 << 20
+        }
+        return input
     }
     func checkpointCase(_ kind: Kind, _ name: String, _ arguments: [String], _ expected: [String],
                         damage: @escaping (URL) throws -> Void, writable: [String] = [],
@@ -141,13 +146,13 @@ func malformedInputs(model: URL) -> [MalformedInput] {
                        ["--out", "missing/x.h5"], damage: { _ in }, writable: ["checkpoints", "missing"]),
 
         // MARK: 14.7 YAML resource limits
-        recipeCase(.yamlLimits, "alias bomb as a key", bomb + "\n? *a8 : 1\n", ["aliases", "at most 32"], timeout: 10),
-        recipeCase(.yamlLimits, "alias bomb as a value", bomb + "\nboom: *a8\n", ["aliases", "at most 32"], timeout: 10),
-        recipeCase(.yamlLimits, "doubling aliases (2^15 copies) as a key", doubling + "\n? *a15 : 1\n", ["more than 100000 values"], timeout: 10),
+        recipeCase(.yamlLimits, "alias bomb as a key", bomb + "\n? *a8 : 1\n", ["aliases", "at most 32"]),
+        recipeCase(.yamlLimits, "alias bomb as a value", bomb + "\nboom: *a8\n", ["aliases", "at most 32"]),
+        recipeCase(.yamlLimits, "doubling aliases (2^15 copies) as a key", doubling + "\n? *a15 : 1\n", ["more than 100000 values"]),
         recipeCase(.yamlLimits, "nesting 100000 deep", "name: deep\nv: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
-                   ["nesting level"], timeout: 10),
+                   ["nesting level"]),
         recipeCase(.yamlLimits, "a 1.5 MB list", "name: big\nv: [" + Array(repeating: "1", count: 750_000).joined(separator: ",") + "]\n",
-                   ["bytes; a recipe may hold at most 1048576"], timeout: 10),
+                   ["bytes; a recipe may hold at most 1048576"]),
 
         // MARK: 14.8 A crafted HDF5 file cannot crash Rewind
         checkpointCase(.craftedHDF5, "corrupt global heap: inspect", ["inspect", "model.h5"], ["model.h5", "HDF5 library crashed"],
