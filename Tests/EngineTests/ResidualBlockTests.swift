@@ -88,6 +88,19 @@ final class ResidualBlockTests: XCTestCase {
         XCTAssertLessThan(result.worstRelativeError, 5e-2, "\(result)")
     }
 
+    /// The rounding allowance does not hide a wrong gradient at this scale: the same
+    /// block with its input gradient scaled by 1.3 (a wrong term) fails the check.
+    func testCheckCatchesAWrongInputGradient() {
+        let block = ResidualBlock(name: "b", inChannels: 2, outChannels: 4, stride: 2)
+        let wrong = ScaledInputGradient(block, factor: 1.3)
+        randomize(block, seed: 3)
+        for p in block.parameters where p.role == .normShift { p.value.fill(6) }
+        let x = randomTensor([3, 2, 6, 6], seed: 4)
+        for i in 0..<x.count { x[i] = abs(x[i]) + 3 }
+        let result = checkGradients(layer: wrong, input: x, epsilon: 1e-2, samples: 40, seed: 3)
+        XCTAssertGreaterThan(result.worstRelativeError, 5e-2, "\(result)")
+    }
+
     func testEvaluationModeGradients() {
         let block = ResidualBlock(name: "b", inChannels: 2, outChannels: 4, stride: 2)
         let result = checkSmoothBlock(block, inputShape: [2, 2, 6, 6], mode: .evaluation, seed: 5)
@@ -138,5 +151,25 @@ final class ResidualBlockTests: XCTestCase {
         _ = block.forward(randomTensor([2, 2, 6, 6], seed: 9), mode: .training)
         XCTAssertEqual(block.backward(randomTensor([2, 4, 3, 3], seed: 10)).count, 0)
         for p in block.parameters { XCTAssertNotEqual(p.gradient.nonZeroCount, 0, p.name) }
+    }
+}
+
+/// A layer whose input gradient is its inner layer's times `factor`: a deliberately
+/// wrong backward, to show the gradient check fails on it.
+private final class ScaledInputGradient: Layer {
+    let inner: Layer
+    let factor: Float
+    init(_ inner: Layer, factor: Float) { self.inner = inner; self.factor = factor }
+    var parameters: [Parameter] { inner.parameters }
+    var computesInputGradient: Bool {
+        get { inner.computesInputGradient }
+        set { inner.computesInputGradient = newValue }
+    }
+    func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] { try inner.outputShape(forInputShape: shape) }
+    func forward(_ input: Tensor, mode: ForwardMode) -> Tensor { inner.forward(input, mode: mode) }
+    func backward(_ outputGradient: Tensor) -> Tensor {
+        let gradient = Tensor(copying: inner.backward(outputGradient))
+        for i in 0..<gradient.count { gradient[i] *= factor }
+        return gradient
     }
 }

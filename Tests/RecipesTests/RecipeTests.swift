@@ -177,7 +177,7 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(recipe.architecture.model, "resnet-20")
         XCTAssertEqual(recipe.train.weightDecay, 1e-4)
         XCTAssertEqual(recipe.data.augment, true)
-        let experiment = try recipe.makeExperiment(checkpoints: folder, observer: SilentObserver())
+        let experiment = try recipe.makeExperiment(observer: SilentObserver())
         XCTAssertEqual(experiment.data.train.count, 20)
         let augmentation = try XCTUnwrap(experiment.augmentation)
         XCTAssertEqual(augmentation.padding, 4)
