@@ -152,6 +152,10 @@ extension Recipe {
         guard let batch = try section.int("batch_size", minimum: 1, expected: "a positive integer") else {
             throw section.error("batch_size", nil, "missing; expected a positive integer")
         }
+        guard batch <= RecipeLimits.maximumBatchSize else {
+            throw section.error("batch_size", section.node("batch_size"),
+                                "expected at most \(RecipeLimits.maximumBatchSize) (the most examples a data set holds), got \(batch)")
+        }
         t.batchSize = batch
         guard let epochs = try section.int("epochs", minimum: 1, expected: "a positive integer") else {
             throw section.error("epochs", nil, "missing; expected a positive integer")

@@ -66,6 +66,8 @@ func malformedInputs(model: URL) -> [MalformedInput] {
                    ["data.synthetic", "more than the memory budget"]),
         recipeCase(.unboundedSize, "epochs 10^12", Inputs.recipe(train: "{lr: 0.1, batch_size: 8, epochs: 1000000000000}"),
                    ["train.epochs", "at most 1000000 epochs"]),
+        recipeCase(.unboundedSize, "batch_size 2^63 - 1", Inputs.recipe(train: "{lr: 0.1, batch_size: 9223372036854775807, epochs: 1}"),
+                   ["train.batch_size", "expected at most 2147483647"]),
         recipeCase(.unboundedSize, "batch_size 1e12", Inputs.recipe(train: "{lr: 0.1, batch_size: 1e12, epochs: 1}"),
                    ["train.batch_size", "expected a positive integer"]),
         recipeCase(.unboundedSize, "IDX images 0xFFFFFFFF", Inputs.recipe(data: idxData), file: "idx/train-images-idx3-ubyte: ", ["header dimensions", "more than the 64 the file holds"],
