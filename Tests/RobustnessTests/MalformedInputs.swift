@@ -142,6 +142,10 @@ func malformedInputs(model: URL) -> [MalformedInput] {
         checkpointCase(.filesystem, "export --out empty", ["export", "--from", "model.h5", "--out", ""], ["--out", "empty"], damage: { _ in }),
         checkpointCase(.filesystem, "export --out a folder", ["export", "--from", "model.h5", "--out", "afolder"], ["--out", "afolder: is a folder"],
                        damage: { _ in }, extra: { try FileManager.default.createDirectory(at: $0.appendingPathComponent("afolder"), withIntermediateDirectories: true) }),
+        checkpointCase(.filesystem, "export --out a named pipe", ["export", "--from", "model.h5", "--out", "pipe"], ["--out", "pipe: is a named pipe"],
+                       damage: { _ in }, extra: { folder in
+                           guard mkfifo(folder.appendingPathComponent("pipe").path, 0o644) == 0 else { throw CocoaError(.fileWriteUnknown) }
+                       }),
         checkpointCase(.filesystem, "export --out in a missing folder", ["export", "--from", "model.h5", "--out", "missing/x.h5"],
                        ["--out", "missing/x.h5", "does not exist"], damage: { _ in }),
         checkpointCase(.filesystem, "prune --out in a missing folder", ["prune", "--from", "model.h5", "--to", "0.5", "--strategy", "fine-tune", "--out", "missing/x.h5"],

@@ -54,16 +54,18 @@ enum RewindRun {
     }
 }
 
-/// Every regular file under `folder` (relative paths) with a digest of its bytes.
+/// Every file under `folder` (relative paths) with a digest of its bytes, or of its
+/// type for anything but a regular file (a named pipe is never opened).
 func snapshot(of folder: URL) -> [String: Int] {
     var files: [String: Int] = [:]
     guard let walker = FileManager.default.enumerator(atPath: folder.path) else { return files }
     while let relative = walker.nextObject() as? String {
         let path = folder.appendingPathComponent(relative).path
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+              type != .typeDirectory else { continue }
         var hasher = Hasher()
-        hasher.combine(FileManager.default.contents(atPath: path) ?? Data())
+        hasher.combine(type.rawValue)
+        if type == .typeRegular { hasher.combine(FileManager.default.contents(atPath: path) ?? Data()) }
         files[relative] = hasher.finalize()
     }
     return files
