@@ -7,6 +7,9 @@ extension Recipe {
     /// Reads and validates the recipe at `path`. Every problem is a `RecipeError`
     /// naming the file, the line, the key and what was expected.
     public static func load(path: String) throws -> Recipe {
+        guard !path.isEmpty else {
+            throw RecipeError(file: "recipe", line: nil, key: "", message: "the path is empty; expected a recipe file (YAML)")
+        }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw RecipeError(file: path, line: nil, key: "", message: "is a folder; expected a recipe file (YAML)")

@@ -142,6 +142,10 @@ func malformedInputs(model: URL) -> [MalformedInput] {
         checkpointCase(.filesystem, "export --out empty", ["export", "--from", "model.h5", "--out", ""], ["--out", "empty"], damage: { _ in }),
         checkpointCase(.filesystem, "export --out a folder", ["export", "--from", "model.h5", "--out", "afolder"], ["--out", "afolder: is a folder"],
                        damage: { _ in }, extra: { try FileManager.default.createDirectory(at: $0.appendingPathComponent("afolder"), withIntermediateDirectories: true) }),
+        MalformedInput(kind: .filesystem, name: "empty recipe path", arguments: ["train", "", "--checkpoints", "checkpoints"],
+                       expected: ["recipe: the path is empty"]),
+        checkpointCase(.filesystem, "eval --data-path empty", ["eval", "--from", "model.h5", "--data-path", ""], ["--data-path", "empty"],
+                       damage: { _ in }),
         checkpointCase(.filesystem, "export --out a named pipe", ["export", "--from", "model.h5", "--out", "pipe"], ["--out", "pipe: is a named pipe"],
                        damage: { _ in }, extra: { folder in
                            guard mkfifo(folder.appendingPathComponent("pipe").path, 0o644) == 0 else { throw CocoaError(.fileWriteUnknown) }
