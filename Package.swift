@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Pruning", "AtomicFile"]),
         .target(name: "Recipes", dependencies: ["Engine", "Pruning", "Yams"]),
         .executableTarget(name: "rewind", dependencies: [
-            "Engine", "Checkpoint", "Pruning", "Recipes", "Reports",
+            "Engine", "Checkpoint", "Pruning", "Recipes", "Reports", "AtomicFile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

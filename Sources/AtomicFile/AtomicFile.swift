@@ -27,6 +27,11 @@ public enum AtomicFile {
     /// Makes `target` hold exactly `bytes`, atomically. Errors name the file `name`.
     public static func replace(_ target: String, name: String? = nil, with bytes: [UInt8]) throws {
         let name = name ?? target
+        if let kind = specialFileKind(target) {
+            // rename(2) would replace the node itself: `--out /dev/null` run as root
+            // would leave a regular file where the device was.
+            throw AtomicFileError(file: name, message: "is \(kind), not a regular file; refusing to replace it")
+        }
         let temporary = temporaryPath(for: target)
         removeStaleTemporaries(of: target)
         do {
@@ -39,6 +44,23 @@ public enum AtomicFile {
             throw error
         }
         try synchronizeDirectory(of: target, name: name)
+    }
+
+    /// What `path` is when it exists but is neither a regular file nor a symbolic
+    /// link ("a character device", "a folder", ...); nil otherwise. A symbolic link is
+    /// replaced as a link, leaving what it points to alone.
+    public static func specialFileKind(_ path: String) -> String? {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG, S_IFLNK: return nil
+        case S_IFDIR: return "a folder"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a named pipe"
+        case S_IFSOCK: return "a socket"
+        default: return "a special file"
+        }
     }
 
     /// Removes `<target>.tmp-<pid>` files left by processes that are no longer

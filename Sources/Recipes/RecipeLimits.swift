@@ -1,3 +1,4 @@
+import Engine
 import Yams
 
 /// The bounds a recipe must keep, checked before or while it is parsed so that no
@@ -18,6 +19,9 @@ public enum RecipeLimits {
     public static let maximumNameLength = 64
     /// The most training epochs (schedules count steps as `epochs · steps per epoch`).
     public static let maximumEpochs = 1_000_000
+    /// The largest batch: the most examples a data set may hold (steps per epoch are
+    /// `(examples + batch - 1) / batch`, which must not overflow).
+    public static let maximumBatchSize = ResourceLimits.maximumExamples
 
     /// Whether `name` is a safe folder-name part: 1 to `maximumNameLength` ASCII
     /// letters, digits, '-', '_' or '.', starting with a letter or digit (so never

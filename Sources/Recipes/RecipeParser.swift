@@ -7,6 +7,9 @@ extension Recipe {
     /// Reads and validates the recipe at `path`. Every problem is a `RecipeError`
     /// naming the file, the line, the key and what was expected.
     public static func load(path: String) throws -> Recipe {
+        guard !path.isEmpty else {
+            throw RecipeError(file: "recipe", line: nil, key: "", message: "the path is empty; expected a recipe file (YAML)")
+        }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw RecipeError(file: path, line: nil, key: "", message: "is a folder; expected a recipe file (YAML)")
@@ -151,6 +154,10 @@ extension Recipe {
         t.epsilon = Float(try section.double("epsilon", 0...1, open: true, expected: "a small positive number") ?? 1e-8)
         guard let batch = try section.int("batch_size", minimum: 1, expected: "a positive integer") else {
             throw section.error("batch_size", nil, "missing; expected a positive integer")
+        }
+        guard batch <= RecipeLimits.maximumBatchSize else {
+            throw section.error("batch_size", section.node("batch_size"),
+                                "expected at most \(RecipeLimits.maximumBatchSize) (the most examples a data set holds), got \(batch)")
         }
         t.batchSize = batch
         guard let epochs = try section.int("epochs", minimum: 1, expected: "a positive integer") else {

@@ -17,6 +17,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print {\"test_accuracy\", \"test_loss\", \"sparsity\"} as the last line.") var json = false
 
     func validate() throws {
+        if dataPath?.isEmpty == true { throw CommandFailure("--data-path: the path is empty; expected the folder of the dataset's files") }
         guard ["auto", "dense", "sparse"].contains(path) else { throw ValidationError("--path: expected auto, dense or sparse, got '\(path)'") }
     }
 

@@ -1,3 +1,4 @@
+import AtomicFile
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,7 @@ enum OutputLocation {
     /// replaced as a file.
     static func checkFile(_ path: String, option: String) throws {
         guard !path.isEmpty else { throw CommandFailure("\(option): the path is empty; expected a file to write") }
-        if isFolder(path) { throw CommandFailure("\(option): \(path): is a folder; expected a file to write") }
+        if let kind = AtomicFile.specialFileKind(path) { throw CommandFailure("\(option): \(path): is \(kind); expected a file to write") }
         guard !path.hasSuffix("/") else { throw CommandFailure("\(option): \(path): ends in '/'; expected a file to write") }
         let parent = parentFolder(of: path)
         guard exists(parent) else { throw CommandFailure("\(option): \(path): its folder \(parent) does not exist (create it first)") }

@@ -53,14 +53,13 @@ final class AtomicWriteTests: XCTestCase {
         assertEqualContents(newer, try CheckpointFile.read(path))
     }
 
-    func testFailedRenameLeavesTargetAndRemovesTemporary() throws {
-        // A non-empty directory where the file should go: rename(2) fails after the
-        // temporary file is complete.
+    func testFolderInTheWayIsRefusedAndLeftAlone() throws {
+        // A directory where the file should go is refused before anything is written
+        // (rename(2) would replace an empty one).
         let occupied = directory.file("occupied.h5")
         try FileManager.default.createDirectory(atPath: occupied + "/inside", withIntermediateDirectories: true)
         let error = assertCheckpointError(.io) { try CheckpointFile.write(try makeContents(seed: 2), to: occupied) }
-        XCTAssertTrue(error?.message.hasPrefix("cannot rename \(occupied).tmp-\(getpid()) over the target") == true,
-                      "\(String(describing: error))")
+        XCTAssertEqual(error?.message, "is a folder, not a regular file; refusing to replace it")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: occupied), ["inside"])
         XCTAssertEqual(directory.contents, ["checkpoint.h5", "occupied.h5"])
     }
@@ -82,6 +81,22 @@ final class AtomicWriteTests: XCTestCase {
         XCTAssertEqual(error?.description, "\(target): cannot create the temporary file \(target).tmp-\(getpid()): "
                        + "No such file or directory")
         try assertPreviousCheckpointIntact()
+    }
+
+    /// rename(2) over a device or pipe would replace the node itself (`--out /dev/null`
+    /// as root left a regular file there): such targets are refused and left alone.
+    func testSpecialFilesAreNeverReplaced() throws {
+        let pipe = directory.file("pipe")
+        XCTAssertEqual(mkfifo(pipe, 0o644), 0)
+        XCTAssertThrowsError(try AtomicFile.replace(pipe, with: [1, 2, 3])) {
+            XCTAssertEqual("\($0)", "\(pipe): is a named pipe, not a regular file; refusing to replace it")
+        }
+        XCTAssertEqual(AtomicFile.specialFileKind(pipe), "a named pipe")
+        XCTAssertEqual(AtomicFile.specialFileKind(directory.path), "a folder")
+        XCTAssertEqual(AtomicFile.specialFileKind("/dev/null"), "a character device")
+        XCTAssertNil(AtomicFile.specialFileKind(path))
+        XCTAssertNil(AtomicFile.specialFileKind(directory.file("absent")))
+        XCTAssertEqual(directory.contents, ["checkpoint.h5", "pipe"], "no temporary left")
     }
 
     func testDirectoryOfPath() {

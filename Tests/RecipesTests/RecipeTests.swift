@@ -75,6 +75,7 @@ final class RecipeTests: XCTestCase {
             ("name: tiny", "name: café", 1, "name", "ASCII"),
             // Sizes are bounded before anything is allocated (issue 14, item 1).
             ("epochs: 4", "epochs: 1000000000000", 10, "train.epochs", "at most 1000000 epochs"),
+            ("batch_size: 16", "batch_size: 9223372036854775807", 9, "train.batch_size", "expected at most 2147483647"),
             ("classes: 3", "classes: 1099511627776", 3, "data.synthetic", "more than the memory budget"),
             ("side: 4", "side: 3000000000", 3, "data.synthetic", "no representable size"),
             ("test: 32", "test: 1000000000000", 3, "data.synthetic", "more than the memory budget"),

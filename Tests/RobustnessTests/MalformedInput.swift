@@ -35,6 +35,9 @@ struct MalformedInput {
     var writable: [String] = ["checkpoints", "reports"]
     /// Seconds the command may take (parser cases: a few).
     var timeout: Double = 60
+    /// The address space the command may use (`ulimit -v`, KiB): 4 GiB as in the
+    /// issue's trial; parser cases get 1 GiB, bounding the parser's memory.
+    var addressSpaceKiB = 4 << 20
     /// Exit 0 expected (a malformed-looking input Rewind must accept, e.g. an
     /// architecture without its optional fields); `expected` then applies to stdout.
     var succeeds = false

@@ -47,7 +47,8 @@ final class MalformedInputTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try input.prepare(folder)
         let before = snapshot(of: folder)
-        let result = try RewindRun.run(input.arguments, in: folder, logs: root, timeout: input.timeout)
+        let result = try RewindRun.run(input.arguments, in: folder, logs: root, timeout: input.timeout,
+                                       addressSpaceKiB: input.addressSpaceKiB)
         let after = snapshot(of: folder)
         var problems: [String] = []
         if result.timedOut { problems.append("still running after \(input.timeout) s (a hang)") }

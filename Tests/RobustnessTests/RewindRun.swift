@@ -3,8 +3,8 @@ import TestSupport
 import XCTest
 
 /// Runs the built `rewind` (beside the test bundle, as CLITests finds it) as its own
-/// process with a time limit and a 4 GiB address-space cap (`ulimit -v`), as the
-/// issue's trial ran every input.
+/// process with a time limit and an address-space cap (`ulimit -v`, 4 GiB unless
+/// told), as the trial ran every input.
 enum RewindRun {
     struct Result {
         let status: Int32
@@ -15,16 +15,15 @@ enum RewindRun {
         let seconds: Double
     }
 
-    static let addressSpaceKiB = 4 << 20
-
     static func executable() throws -> URL {
         let (url, searched) = builtRewindExecutable()
         guard let url else { throw XCTSkip("the rewind executable was not built beside the tests (looked in \(searched))") }
         return url
     }
 
-    /// `rewind arguments` in `folder`; its output goes to files in `logs` (outside `folder`).
-    static func run(_ arguments: [String], in folder: URL, logs: URL, timeout: Double) throws -> Result {
+    /// `rewind arguments` in `folder` with at most `addressSpaceKiB` of address space;
+    /// its output goes to files in `logs` (outside `folder`).
+    static func run(_ arguments: [String], in folder: URL, logs: URL, timeout: Double, addressSpaceKiB: Int = 4 << 20) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "ulimit -v \(addressSpaceKiB) && exec \"$0\" \"$@\"", try executable().path] + arguments
@@ -55,16 +54,18 @@ enum RewindRun {
     }
 }
 
-/// Every regular file under `folder` (relative paths) with a digest of its bytes.
+/// Every file under `folder` (relative paths) with a digest of its bytes, or of its
+/// type for anything but a regular file (a named pipe is never opened).
 func snapshot(of folder: URL) -> [String: Int] {
     var files: [String: Int] = [:]
     guard let walker = FileManager.default.enumerator(atPath: folder.path) else { return files }
     while let relative = walker.nextObject() as? String {
         let path = folder.appendingPathComponent(relative).path
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+              type != .typeDirectory else { continue }
         var hasher = Hasher()
-        hasher.combine(FileManager.default.contents(atPath: path) ?? Data())
+        hasher.combine(type.rawValue)
+        if type == .typeRegular { hasher.combine(FileManager.default.contents(atPath: path) ?? Data()) }
         files[relative] = hasher.finalize()
     }
     return files
