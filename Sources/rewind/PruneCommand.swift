@@ -69,7 +69,7 @@ struct PruneCommand: ParsableCommand {
         let finalURL = URL(fileURLWithPath: from)
         let outURL = URL(fileURLWithPath: out)
         try OutputLocation.checkFile(out, option: "--out")
-        let dense = try CheckpointFile.read(from)
+        let dense = try UntrustedCheckpoint.read(from)
         let recipe = try loadRecipe(dense)
         let network = try dense.makeNetwork()
         guard dense.architecture == recipe.architecture else {
