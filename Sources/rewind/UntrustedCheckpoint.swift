@@ -37,7 +37,7 @@ enum UntrustedCheckpoint {
     /// in-process read then reports the same error, if any.
     static func probe(_ path: String) throws {
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: executablePath)
+        child.executableURL = currentExecutable()
         child.arguments = [ProbeCheckpointCommand.configuration.commandName!, path]
         child.standardOutput = FileHandle.nullDevice
         child.standardError = FileHandle.nullDevice
@@ -57,14 +57,6 @@ enum UntrustedCheckpoint {
             let signal = child.terminationStatus
             throw CommandFailure("\(path): the HDF5 library crashed reading it (signal \(signal)): the file is corrupt or crafted; nothing was used from it")
         }
-    }
-
-    /// This executable: the child runs the same Rewind.
-    private static var executablePath: String {
-        #if os(Linux)
-        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
-        #endif
-        return Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
 }
 
