@@ -228,12 +228,12 @@ wait_for() {
 node_idle() { [[ $(SLURM_CONF=$conf sinfo -h -n localhost -o %T 2>/dev/null) == idle* ]]; }
 
 start_cluster() {
+    require_traversable_parents
     [[ $(id -u) == 0 ]] || fail "start needs root (munged and slurmd run as root)"
     for name in "${daemons[@]}"; do
         alive "$(pid_of "$name")" && fail "a cluster is already running in $dir ($name pid $(pid_of "$name")); stop it first"
     done
     require_tools
-    require_traversable_parents
     # From here on, any failure or signal stops what was started.
     trap 'status=$?; [[ $status == 0 ]] || { echo "slurm-local-cluster: start failed; stopping what was started" >&2; stop_cluster; }' EXIT
     trap 'exit 130' INT TERM

@@ -62,6 +62,13 @@ struct CheckpointReader {
     private func readContents(of root: HDF5Group) throws -> CheckpointContents {
         typealias Name = CheckpointSchema.RootAttribute
         try checkFormatAndVersion(root)
+        let required = [Name.architecture, Name.normalization, Name.step, Name.epoch, Name.seed]
+        let missing = try required.filter { try !root.hasAttribute($0) }
+        guard missing.isEmpty else {
+            throw CheckpointError(.missing, file: path, "missing root attribute\(missing.count > 1 ? "s" : "") "
+                                  + missing.map { "'\($0)'" }.joined(separator: ", ") + " (schema v1 requires "
+                                  + required.joined(separator: ", ") + ")")
+        }
         let architecture = try decodeJSON(Architecture.self, root, Name.architecture)
         let validator = try CheckpointValidator(architecture: architecture, file: path)
         let normalization = try decodeJSON(Normalization.self, root, Name.normalization)
@@ -89,6 +96,7 @@ struct CheckpointReader {
                     throw validator.location(Group.masks, name).error(.unexpected, "duplicates the mask implied by the "
                                                                       + "CSR structure of /params/\(name)")
                 }
+                try validator.checkMaskAgreement(name, mask: mask, parameters: parameters)
                 masks[name] = mask
             }
         }
@@ -317,8 +325,10 @@ struct CheckpointReader {
         let text = try node.stringAttribute(name)
         do {
             return try CheckpointSchema.decodeJSON(type, from: text)
+        } catch let error as DecodingError {
+            throw node.location.attribute(name).error(.invalidValue, "is not valid \(T.self) JSON: \(error.oneLine)")
         } catch {
-            throw node.location.attribute(name).error(.invalidValue, "is not valid \(T.self) JSON (\(error)): \(text)")
+            throw node.location.attribute(name).error(.invalidValue, "is not valid \(T.self) JSON")
         }
     }
 }

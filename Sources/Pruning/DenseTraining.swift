@@ -45,7 +45,7 @@ public struct DenseTraining {
                                          seed: seed, mask: nil, first: 0, count: settings.epochs,
                                          resumeFile: folder.dense(seed, .last), context: "seed \(seed), dense",
                                          attributes: attributes)
-        let (evaluation, last) = try training.run { epoch, state in
+        let (evaluation, last, phases) = try training.run { epoch, state in
             if epoch + 1 == settings.rewindEpoch {
                 try CheckpointFile.write(state, to: folder.dense(seed, .rewind).path, format: .dense)
             }
@@ -53,10 +53,11 @@ public struct DenseTraining {
         guard let last else { throw PruningError.incompatible("\(folder.dense(seed, .last).path): no epoch was trained") }
         try CheckpointFile.write(last, to: folder.dense(seed, .final).path, format: .dense)
         let mask = Mask(allOnesFor: network)
-        let record = LevelRecord(strategy: "dense", level: 0, seed: Int(seed), weightsRemaining: 1,
+        var record = LevelRecord(strategy: "dense", level: 0, seed: Int(seed), weightsRemaining: 1,
                                  layerSparsity: mask.layerSparsity, testAccuracy: evaluation.accuracy,
                                  testLoss: evaluation.loss, epochs: settings.epochs, seconds: (clock.now - start).seconds,
                                  key: key)
+        record.phases = phases
         try record.write(to: folder.denseRecord(seed))
         experiment.observer.levelFinished(record, context: "seed \(seed), dense")
         return record

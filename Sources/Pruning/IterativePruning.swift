@@ -102,13 +102,14 @@ public struct IterativePruning {
                                          schedule: lrSchedule, seed: seed, mask: mask, first: first, count: count,
                                          resumeFile: folder.partial(level), context: context,
                                          attributes: attributes)
-        let (evaluation, last) = try training.run()
+        let (evaluation, last, phases) = try training.run()
         guard var state = last else { throw PruningError.incompatible("\(context): no epoch was trained") }
         state.metrics["weights_remaining"] = mask.weightsRemaining
         try CheckpointFile.write(state, to: folder.level(level).path, format: .dense)
-        let record = LevelRecord(strategy: strategy.name, level: level, seed: Int(seed), weightsRemaining: mask.weightsRemaining,
+        var record = LevelRecord(strategy: strategy.name, level: level, seed: Int(seed), weightsRemaining: mask.weightsRemaining,
                                  layerSparsity: mask.layerSparsity, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
                                  epochs: count, seconds: (clock.now - start).seconds, key: key)
+        record.phases = phases
         try record.write(to: folder.record(level))
         try? FileManager.default.removeItem(at: folder.partial(level))
         experiment.observer.levelFinished(record, context: context)

@@ -35,6 +35,8 @@ public struct LevelRecord: Codable, Equatable, Sendable {
     public var epochs: Int
     /// Wall time of this level's retraining and evaluation, in seconds.
     public var seconds: Double
+    /// Where `seconds` went, when measured (records before 2026-12 have none).
+    public var phases: PhaseSeconds?
 
     public init(strategy: String, level: Int, seed: Int, weightsRemaining: Double,
                 layerSparsity: [String: Double], testAccuracy: Double, testLoss: Double,
@@ -55,7 +57,7 @@ public struct LevelRecord: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case version, key, strategy, level, seed
         case weightsRemaining = "weights_remaining", layerSparsity = "layer_sparsity"
-        case testAccuracy = "test_accuracy", testLoss = "test_loss", epochs, seconds
+        case testAccuracy = "test_accuracy", testLoss = "test_loss", epochs, seconds, phases
     }
 
     /// Version 1 spelled the multi-word keys in camelCase.
@@ -72,6 +74,7 @@ public struct LevelRecord: Codable, Equatable, Sendable {
         seed = try container.decode(Int.self, forKey: .seed)
         epochs = try container.decode(Int.self, forKey: .epochs)
         seconds = try container.decode(Double.self, forKey: .seconds)
+        phases = try container.decodeIfPresent(PhaseSeconds.self, forKey: .phases)
         if version >= 2 {
             weightsRemaining = try container.decode(Double.self, forKey: .weightsRemaining)
             layerSparsity = try container.decode([String: Double].self, forKey: .layerSparsity)
@@ -84,5 +87,21 @@ public struct LevelRecord: Codable, Equatable, Sendable {
             testAccuracy = try old.decode(Double.self, forKey: .testAccuracy)
             testLoss = try old.decode(Double.self, forKey: .testLoss)
         }
+    }
+}
+
+/// The seconds a training run spent per phase: training steps (forward, backward,
+/// optimizer step, mask enforcement, batch loading), test evaluations after each epoch,
+/// and saving (the per-epoch resume point, and the caller's files such as rewind.h5).
+/// What `seconds` holds beyond their sum is setup: pruning, loading checkpoints.
+public struct PhaseSeconds: Codable, Equatable, Sendable {
+    public var training: Double = 0
+    public var evaluation: Double = 0
+    public var saving: Double = 0
+
+    public init(training: Double = 0, evaluation: Double = 0, saving: Double = 0) {
+        self.training = training
+        self.evaluation = evaluation
+        self.saving = saving
     }
 }

@@ -11,6 +11,10 @@ extension Recipe {
     /// Loads the data (once) and sets up the experiment this recipe describes.
     public func makeExperiment(observer: RunObserver) throws -> Experiment {
         let (data, normalization) = try self.data.load()
+        let source = self.data.dataset == .synthetic ? "\(path): data.synthetic" : self.data.directory
+        let network = try ModelZoo.build(architecture)
+        try network.checkInput(exampleShape: data.train.exampleShape, batchSize: min(train.batchSize, data.train.count), source: source)
+        try network.checkTrainingBatches(examples: data.train.count, batchSize: train.batchSize, source: source)
         return Experiment(architecture: architecture, data: data, normalization: normalization, settings: train,
                           augmentation: self.data.augmentation(normalization: normalization), recipeText: text,
                           observer: observer)

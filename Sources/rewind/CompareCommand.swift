@@ -31,6 +31,9 @@ struct CompareCommand: ParsableCommand {
     var json = false
     @Flag(name: .customLong("dry-run"), help: "Print the planned levels and the run folder, and train nothing.")
     var dryRun = false
+    @Option(help: "Worker processes running independent chains (and dense runs of different seeds) at once, each with REWIND_THREADS OpenBLAS threads (default: cores / jobs). Default: one per core. 1 runs everything in this process.")
+    var jobs: Int?
+    @Flag(help: .hidden) var worker = false
     @OptionGroup(title: "Slurm") var slurm: SlurmOptions
 
     func validate() throws {
@@ -40,6 +43,19 @@ struct CompareCommand: ParsableCommand {
         if slurm.slurm, shard != nil || stage != nil {
             throw ValidationError("--slurm plans every stage and shard itself; drop \(shard != nil ? "--shard" : "--stage")")
         }
+        if let jobs {
+            guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs: expected a number of workers from 1 to 256, got \(jobs)") }
+            if jobs > 1, shard != nil || stage != nil || slurm.slurm {
+                throw ValidationError("--jobs runs the stages and shards itself; drop \(slurm.slurm ? "--slurm" : shard != nil ? "--shard" : "--stage") (or use --jobs 1)")
+            }
+        }
+    }
+
+    /// Worker processes: --jobs, else one per core for a whole comparison (a --stage or
+    /// --shard run is one worker's part already).
+    private var workerCount: Int {
+        if let jobs { return jobs }
+        return stage == nil && shard == nil && !worker ? ProcessInfo.processInfo.activeProcessorCount : 1
     }
 
     func run() throws {
@@ -49,8 +65,69 @@ struct CompareCommand: ParsableCommand {
         guard let plan = recipe.prune, !recipe.strategies.isEmpty else {
             throw CommandFailure("\(self.recipe): compare needs prune and retrain sections (use `rewind train` for dense training only)")
         }
+        try OutputLocation.checkFolder(checkpoints, option: "--checkpoints")
+        try OutputLocation.checkFolder(reports, option: "--reports")
         if slurm.slurm { return try planSlurm(recipe) }
+        if worker { return try serveTasks(recipe, plan: plan) }
+        if workerCount > 1 { return try compareInParallel(recipe, workers: workerCount) }
         try compare(recipe, plan: plan, stage: stage ?? .all, slice: shard.flatMap(Shard.init))
+    }
+
+    /// The whole comparison with `workers` processes (`WorkerPool`), then the report here.
+    private func compareInParallel(_ recipe: Recipe, workers: Int) throws {
+        let run = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
+        let levels = try recipe.levelSchedule()
+        let threads = ProcessInfo.processInfo.environment["REWIND_THREADS"].flatMap { Int($0) }
+            ?? max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        announce(recipe, run: run, levels: levels,
+                 part: ["\(workers) worker processes with \(threads) OpenBLAS thread\(threads == 1 ? "" : "s") each"])
+        if dryRun { return }
+        try recipe.saveSnapshot(in: run)
+        let stop = installInterruptHandler()
+        let clock = ContinuousClock(), start = clock.now
+        let tasks = try ComparisonTasks(recipe: recipe, run: run)
+        if !tasks.isComplete {
+            let pool = WorkerPool(arguments: [self.recipe, "--checkpoints", checkpoints, "--reports", reports],
+                                  threadsPerWorker: threads, json: json, tasks: tasks)
+            try pool.run(count: workers, stop: stop)
+        }
+        let seconds = (clock.now - start).seconds
+        let written = try ReportCommand.writeReport(run: run, recipe: recipe, reports: URL(fileURLWithPath: reports))
+        print("report: \(written.path)/report.md (\(formatDuration(seconds)) this run, \(workers) workers)", to: &standardError)
+        print(written.appendingPathComponent(ReportWriter.markdownFile).path)
+    }
+
+    /// `--worker`: runs the tasks read from standard input, one per line, printing each
+    /// one's record on standard output, until the input closes (see `WorkerPool`).
+    private func serveTasks(_ recipe: Recipe, plan: PruningPlan) throws {
+        let run = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
+        let levels = try recipe.levelSchedule()
+        let experiment = try recipe.makeExperiment(observer: ProgressPrinter())
+        let stop = installInterruptHandler()
+        experiment.shouldStop = { stop.isRequested || parentDied() }
+        while let line = readLine() {
+            guard let task = ComparisonTask(line: line) else { throw CommandFailure("--worker: not a task: '\(line)'") }
+            let record: LevelRecord
+            switch task {
+            case .dense(let seed):
+                record = try DenseTraining(experiment: experiment, run: run, seed: seed).run()
+            case let .level(seed, name, level):
+                guard let strategy = recipe.strategies.first(where: { $0.name == name }) else {
+                    throw CommandFailure("--worker: strategy '\(name)' is not in the recipe")
+                }
+                record = try IterativePruning(experiment: experiment, run: run, seed: seed, strategy: strategy, plan: plan)
+                    .runLevel(level, schedule: levels)
+            }
+            printJSONLine(record)
+        }
+    }
+
+    /// The run's header on standard error (and the plan line with --json).
+    private func announce(_ recipe: Recipe, run: RunFolder, levels: [Double], part: [String]) {
+        print("\(recipe.name): \(recipe.architecture.model), seeds \(recipe.seeds.map(String.init).joined(separator: ", ")), strategies \(recipe.strategies.map(\.name).joined(separator: ", ")), \(levels.count) levels to \(String(format: "%.2f", levels.last.map { $0 * 100 } ?? 100))% weights remaining\(part.isEmpty ? "" : ", " + part.joined(separator: ", "))", to: &standardError)
+        print("planned levels (% weights remaining): \(PlannedLevels.text(levels))", to: &standardError)
+        print(RunFolderNotice.describe(run, recipe: recipe, recipePath: self.recipe), to: &standardError)
+        if json { printJSONLine(PlannedLevels(strategies: recipe.strategies.map(\.name), remaining: levels)) }
     }
 
     /// Trains this process's part of the comparison: `stage`, restricted to `slice`.
@@ -71,15 +148,12 @@ struct CompareCommand: ParsableCommand {
             }
         }
         let part = [stage == .all ? nil : "\(stage.rawValue) stage", slice.map { "shard \($0)" }].compactMap { $0 }
-        print("\(recipe.name): \(recipe.architecture.model), seeds \(recipe.seeds.map(String.init).joined(separator: ", ")), strategies \(recipe.strategies.map(\.name).joined(separator: ", ")), \(levels.count) levels to \(String(format: "%.2f", levels.last.map { $0 * 100 } ?? 100))% weights remaining\(part.isEmpty ? "" : ", " + part.joined(separator: ", "))", to: &standardError)
-        print("planned levels (% weights remaining): \(PlannedLevels.text(levels))", to: &standardError)
-        print(RunFolderNotice.describe(run, recipe: recipe, recipePath: self.recipe), to: &standardError)
-        if json { printJSONLine(PlannedLevels(strategies: recipe.strategies.map(\.name), remaining: levels)) }
+        announce(recipe, run: run, levels: levels, part: part)
         if dryRun { return }
 
         let experiment = try recipe.makeExperiment(observer: observer)
         let stop = installInterruptHandler()
-        experiment.shouldStop = { stop.isRequested }
+        experiment.shouldStop = { stop.isRequested || parentDied() }
         try recipe.saveSnapshot(in: run)
         observer.totalUnits = seeds.count + units.reduce(0) { $0 + $1.strategies.count } * levels.count
 

@@ -59,3 +59,11 @@ func installInterruptHandler() -> StopRequest {
     return stop
 }
 nonisolated(unsafe) private var interruptSource: DispatchSourceSignal?
+
+/// Whether this process is a `compare --jobs` worker whose parent has gone (killed):
+/// the worker then stops after its current epoch is saved instead of running on
+/// unattended. (`REWIND_PARENT_PID` is set by `WorkerPool`.)
+func parentDied() -> Bool {
+    guard let expected = ProcessInfo.processInfo.environment["REWIND_PARENT_PID"].flatMap({ Int32($0) }) else { return false }
+    return getppid() != expected
+}

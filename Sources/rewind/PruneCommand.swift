@@ -68,8 +68,8 @@ struct PruneCommand: ParsableCommand {
     func run() throws {
         let finalURL = URL(fileURLWithPath: from)
         let outURL = URL(fileURLWithPath: out)
-        try checkOutput(outURL)
-        let dense = try CheckpointFile.read(from)
+        try OutputLocation.checkFile(out, option: "--out")
+        let dense = try UntrustedCheckpoint.read(from)
         let recipe = try loadRecipe(dense)
         let network = try dense.makeNetwork()
         guard dense.architecture == recipe.architecture else {
@@ -142,21 +142,6 @@ struct PruneCommand: ParsableCommand {
         try CheckpointFile.write(final, to: out, format: .dense)
         if let last, !json {
             print(String(format: "wrote %@: %.2f%% weights remaining, test accuracy %.2f%%", out, last.weightsRemaining * 100, last.testAccuracy * 100))
-        }
-    }
-
-    /// `--out` must be a file path in an existing folder: checked before any training.
-    func checkOutput(_ url: URL) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw CommandFailure("--out \(out): is a folder; expected a file path such as pruned.h5")
-        }
-        let folder = url.deletingLastPathComponent()
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandFailure("--out \(out): the folder \(folder.path) does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: folder.path) else {
-            throw CommandFailure("--out \(out): the folder \(folder.path) is not writable")
         }
     }
 

@@ -20,6 +20,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Folder of report folders (the report goes to <reports>/<recipe name>/).") var reports = Self.defaultReports
 
     func run() throws {
+        try OutputLocation.checkFolder(reports, option: "--reports")
         let (run, recipe) = try Self.open(runFolder: URL(fileURLWithPath: runFolder))
         let folder = try Self.writeReport(run: run, recipe: recipe, reports: URL(fileURLWithPath: reports))
         print(folder.appendingPathComponent(ReportWriter.markdownFile).path)

@@ -17,6 +17,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Folder of run folders.") var checkpoints = "checkpoints"
     @Flag(help: "Print a one-line JSON summary last.") var json = false
 
+    func validate() throws {
+        try OutputLocation.checkFolder(checkpoints, option: "--checkpoints")
+    }
+
     func run() throws {
         let written = try Recipe.load(path: self.recipe)
         let layout = written.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))

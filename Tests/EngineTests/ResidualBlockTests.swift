@@ -19,7 +19,7 @@ final class ResidualBlockTests: XCTestCase {
         }
     }
 
-    func testIdentityBlockNames() {
+    func testIdentityBlockNames() throws {
         let block = ResidualBlock(name: "layer1.0", inChannels: 16, outChannels: 16)
         XCTAssertNil(block.shortcut)
         XCTAssertEqual(block.parameters.map(\.name), [
@@ -30,10 +30,10 @@ final class ResidualBlockTests: XCTestCase {
             "layer1.0.bn1.running_mean", "layer1.0.bn1.running_var",
             "layer1.0.bn2.running_mean", "layer1.0.bn2.running_var",
         ])
-        XCTAssertEqual(block.outputShape(forInputShape: [16, 32, 32]), [16, 32, 32])
+        XCTAssertEqual(try block.outputShape(forInputShape: [16, 32, 32]), [16, 32, 32])
     }
 
-    func testDownsamplingBlockNamesAndShapes() {
+    func testDownsamplingBlockNamesAndShapes() throws {
         let block = ResidualBlock(name: "layer2.0", inChannels: 16, outChannels: 32, stride: 2)
         XCTAssertEqual(block.parameters.map(\.name), [
             "layer2.0.conv1.weight", "layer2.0.bn1.weight", "layer2.0.bn1.bias",
@@ -45,7 +45,7 @@ final class ResidualBlockTests: XCTestCase {
         ])
         XCTAssertEqual(Array(block.buffers.map(\.name).suffix(2)),
                        ["layer2.0.shortcut.1.running_mean", "layer2.0.shortcut.1.running_var"])
-        XCTAssertEqual(block.outputShape(forInputShape: [16, 32, 32]), [32, 16, 16])
+        XCTAssertEqual(try block.outputShape(forInputShape: [16, 32, 32]), [32, 16, 16])
         let y = block.forward(randomTensor([2, 16, 8, 8], seed: 1), mode: .training)
         XCTAssertEqual(y.shape, [2, 32, 4, 4])
         XCTAssertTrue(y.buffer.allSatisfy { $0 >= 0 })
@@ -165,7 +165,7 @@ private final class ScaledInputGradient: Layer {
         get { inner.computesInputGradient }
         set { inner.computesInputGradient = newValue }
     }
-    func outputShape(forInputShape shape: [Int]) -> [Int] { inner.outputShape(forInputShape: shape) }
+    func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] { try inner.outputShape(forInputShape: shape) }
     func forward(_ input: Tensor, mode: ForwardMode) -> Tensor { inner.forward(input, mode: mode) }
     func backward(_ outputGradient: Tensor) -> Tensor {
         let gradient = Tensor(copying: inner.backward(outputGradient))

@@ -22,8 +22,8 @@ final class StabilityTests: XCTestCase {
     private func experiment() throws -> Experiment { try .tiny() }
 
     /// A network of the given layers over inputs `[1, 1, features]` (any architecture name).
-    private func network(_ layers: [Layer], classes: Int) -> Network {
-        Network(architecture: Architecture(model: "hand-made", inputShape: [1, 1, 2], classes: classes), layers: layers,
+    private func network(_ layers: [Layer], classes: Int) throws -> Network {
+        try Network(architecture: Architecture(model: "hand-made", inputShape: [1, 1, 2], classes: classes), layers: layers,
                 outputWeightName: "out.weight", initializer: { _ in .zeros })
     }
 
@@ -51,9 +51,9 @@ final class StabilityTests: XCTestCase {
     /// units swapped: each classifies e1 → 0 and e2 → 1, but their midpoint averages
     /// the units away and calls e2 class 0 (logit tie broken by the output bias 0.1):
     /// errors 0, 0, ½, 0, 0 along the path, instability ½.
-    func testBarrierBetweenHandMadeEndpoints() {
-        func make(swapped: Bool) -> Network {
-            let net = network([Flatten(), Linear(name: "hidden", inputFeatures: 2, outputFeatures: 2), ReLU(),
+    func testBarrierBetweenHandMadeEndpoints() throws {
+        func make(swapped: Bool) throws -> Network {
+            let net = try network([Flatten(), Linear(name: "hidden", inputFeatures: 2, outputFeatures: 2), ReLU(),
                                Linear(name: "out", inputFeatures: 2, outputFeatures: 2)], classes: 2)
             let weights: [Float] = swapped ? [0, 1, 1, 0] : [1, 0, 0, 1]
             set(net, "hidden.weight", weights); set(net, "hidden.bias", [0, 0])
@@ -61,7 +61,7 @@ final class StabilityTests: XCTestCase {
             return net
         }
         let data = dataset([[1, 0], [0, 1]], labels: [0, 1], classes: 2)
-        let path = LinearPath(start: make(swapped: false), end: make(swapped: true), point: make(swapped: false))
+        let path = LinearPath(start: try make(swapped: false), end: try make(swapped: true), point: try make(swapped: false))
         let (test, train) = path.errors(at: LinearPath.alphas(5), data: DatasetPair(train: data, test: data), batchSize: 2)
         XCTAssertEqual(test, [0, 0, 0.5, 0, 0])
         XCTAssertEqual(train, test)
@@ -100,24 +100,24 @@ final class StabilityTests: XCTestCase {
                                     data: DatasetPair(train: data, test: data), normalization: .identity(channels: 1),
                                     settings: train, recipeText: nil, observer: SilentObserver())
         let steps = experiment.stepsPerEpoch, end = train.epochs * steps                 // 8 steps an epoch
-        func model() -> Network { network([Flatten(), Linear(name: "out", inputFeatures: 2, outputFeatures: 2)], classes: 2) }
+        func model() throws -> Network { try network([Flatten(), Linear(name: "out", inputFeatures: 2, outputFeatures: 2)], classes: 2) }
         func fit(_ net: Network, seed: UInt64, from: Int, to: Int) throws {
             try StepRangeTraining(experiment: experiment, network: net, optimizer: train.makeOptimizer(),
                                   schedule: experiment.schedule, dataSeed: seed, mask: nil, context: "test").run(from: from, to: to)
         }
         for k in [0.0, 0.25, 1, 2.5] {
             let s = RewindPoint(epochs: k).step(stepsPerEpoch: steps)
-            let dense = model()
+            let dense = try model()
             set(dense, "out.weight", [0.3, -0.2, -0.1, 0.4])                          // a poor start (50% wrong)
             try fit(dense, seed: 0, from: 0, to: s)
             let children = try (0..<2).map { index -> Network in
-                let child = model()
+                let child = try model()
                 try child.load(stateDictionary: dense.stateDictionary())
                 try fit(child, seed: StabilityAnalysis.childDataSeed(0, child: index), from: s, to: end)
                 return child
             }
             XCTAssertNotEqual(children[0].parameter(named: "out.weight")!.value[0], children[1].parameter(named: "out.weight")!.value[0], "k = \(k)")
-            let path = LinearPath(start: children[0], end: children[1], point: model())
+            let path = LinearPath(start: children[0], end: children[1], point: try model())
             let (test, trainErrors) = path.errors(at: LinearPath.alphas(11), data: experiment.data, batchSize: 8)
             XCTAssertEqual(test.first, 0, "k = \(k)")
             XCTAssertEqual(LinearPath.instability(test), 0, accuracy: 1e-12, "k = \(k)")
@@ -141,8 +141,8 @@ final class StabilityTests: XCTestCase {
         let values = points.flatMap { $0 }.map(Double.init)
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
-        func make(scale: Float) -> Network {
-            let net = network([Conv2D(name: "conv", inChannels: 1, outChannels: 1, kernelSize: 1),
+        func make(scale: Float) throws -> Network {
+            let net = try network([Conv2D(name: "conv", inChannels: 1, outChannels: 1, kernelSize: 1),
                                BatchNorm2D(name: "bn", channels: 1), Flatten(),
                                Linear(name: "out", inputFeatures: 2, outputFeatures: 2)], classes: 2)
             set(net, "conv.weight", [scale]); set(net, "conv.bias", [0])
@@ -151,7 +151,7 @@ final class StabilityTests: XCTestCase {
             net.buffer(named: "bn.running_var")!.value[0] = Float(Double(scale * scale) * variance)
             return net
         }
-        var path = LinearPath(start: make(scale: 3), end: make(scale: -1), point: make(scale: 0))
+        var path = LinearPath(start: try make(scale: 3), end: try make(scale: -1), point: try make(scale: 0))
         let batch = Tensor(shape: [count, 1, 1, 2], values: points.flatMap { $0 })
         func outputs(_ mode: ForwardMode) -> [Float] { let y = path.point.forward(batch, mode: mode); return (0..<y.count).map { y[$0] } }
 

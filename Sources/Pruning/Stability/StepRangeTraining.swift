@@ -57,6 +57,8 @@ struct StepRangeTraining {
                 let summary = trainer.trainEpoch(epoch, limitBatches: last) { progress in
                     experiment.observer.batchProgress(progress, epochs: epochs, context: context)
                 }
+                // A diverged epoch is not saved: the resume point stays the last good boundary.
+                if let divergence = summary.divergence { throw PruningError.incompatible("\(context): \(divergence)") }
                 experiment.observer.epochFinished(summary, evaluation: evaluate(network, on: experiment.data.test),
                                                   epochs: epochs, context: context)
             } else {
@@ -64,7 +66,12 @@ struct StepRangeTraining {
                 trainer.loader.startEpoch(seed: dataSeed, epoch: epoch)
                 network.reseedDropout(seed: dataSeed, stream: UInt64(epoch))
                 for batch in first..<last {
-                    trainer.trainStep(batch: batch, learningRate: schedule.learningRate(atStep: epoch * steps + batch))
+                    let rate = schedule.learningRate(atStep: epoch * steps + batch)
+                    guard trainer.trainStep(batch: batch, learningRate: rate).isFinite else {
+                        let divergence = TrainingDivergence(epoch: epoch + 1, batch: batch + 1, batches: steps,
+                                                            step: epoch * steps + batch, learningRate: rate, what: "the loss")
+                        throw PruningError.incompatible("\(context): \(divergence)")
+                    }
                 }
             }
             step = epoch * steps + last
