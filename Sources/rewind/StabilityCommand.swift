@@ -71,8 +71,14 @@ struct StabilityCommand: ParsableCommand {
         if slurm.slurm { return try planSlurm(recipe, candidates: candidates, units: allUnits) }
 
         let stage = self.stage ?? .all, slice = shard.flatMap(Shard.init)
-        let seeds = stage == .dense ? slice?.slice(recipe.seeds) ?? recipe.seeds : stage == .all && slice == nil ? recipe.seeds : []
-        let units = stage == .dense ? [] : slice?.slice(allUnits) ?? allUnits
+        // Each unit trains two children over T − k epochs: shards balance that (in quarter epochs).
+        let cost = { (unit: (UInt64, StabilitySubject, RewindPoint)) in Int((4 * (Double(recipe.train.epochs) - unit.2.epochs)).rounded()) }
+        let seeds: [UInt64], units: [(UInt64, StabilitySubject, RewindPoint)]
+        switch (stage, slice) {
+        case (.dense, _): (seeds, units) = (slice?.slice(recipe.seeds) ?? recipe.seeds, [])
+        case (.all, nil): (seeds, units) = (recipe.seeds, allUnits)
+        case (.paths, _), (.all, _): (seeds, units) = ([], slice?.slice(allUnits, cost: cost) ?? allUnits)
+        }
         let part = [stage == .all ? nil : "\(stage.rawValue) stage", slice.map { "shard \($0)" }].compactMap { $0 }
         print("\(recipe.name): stability of \(subjects.map(\.description).joined(separator: ", ")) at k = \(candidates.map(\.description).joined(separator: ", ")) epochs, seeds \(recipe.seeds.map(String.init).joined(separator: ", ")), \(points) points per path\(part.isEmpty ? "" : ", " + part.joined(separator: ", "))", to: &standardError)
         print("run folder: \(run.root.path)", to: &standardError)
