@@ -27,19 +27,20 @@ struct BenchCommand: ParsableCommand {
     static let peerModels: [(name: String, learningRate: Float)] = [("lenet-300-100", 1.2e-3), ("lenet-5", 1.2e-3), ("conv-2", 2e-4)]
 
     func run() throws {
-        if gemm { return GemmCrossover.measure(json: json) }
+        let compute = try makeComputeConfiguration()
+        if gemm { return GemmCrossover.measure(configuration: compute, json: json) }
         let names = models?.split(separator: ",").map(String.init) ?? Self.peerModels.map(\.name).filter { ModelZoo.builders[$0] != nil }
         if sparse {
             let sparseModels = models == nil ? SparseBench.defaultModels : names
             for name in sparseModels where ModelZoo.builders[name] == nil {
                 throw CommandFailure("--models: unknown model '\(name)'; expected one of \(ModelZoo.names.joined(separator: ", "))")
             }
-            if crossover { return try SparseCrossoverBench.run(models: sparseModels, json: json) }
-            return try SparseBench.run(models: sparseModels, json: json)
+            if crossover { return try SparseCrossoverBench.run(models: sparseModels, configuration: compute, json: json) }
+            return try SparseBench.run(models: sparseModels, configuration: compute, json: json)
         }
         let trainingBatches = batches.split(separator: ",").compactMap { Int($0) }
         let fashion = Self.loadData()
-        if !json { print("\(GemmThreads.maximum) threads max, gemm threshold \(GemmThreads.threshold) multiply-adds") }
+        if !json { print(compute.description) }
         for name in names {
             guard ModelZoo.builders[name] != nil else { throw CommandFailure("--models: unknown model '\(name)'; expected one of \(ModelZoo.names.joined(separator: ", "))") }
             // CIFAR ResNets on CIFAR-shaped random data (CIFAR-10 cannot be installed here); the rest on Fashion-MNIST.
@@ -47,28 +48,33 @@ struct BenchCommand: ParsableCommand {
             if !json { print("\(name): \(data.description)") }
             let rate = Self.peerModels.first { $0.name == name }?.learningRate ?? 1e-3
             for batch in trainingBatches {
-                let value = try measureTraining(model: name, batch: batch, learningRate: rate, data: data.pair.train)
-                report(model: name, mode: "train", batch: batch, imagesPerSecond: value)
+                let value = try measureTraining(model: name, batch: batch, learningRate: rate, data: data.pair.train,
+                                                configuration: compute)
+                report(model: name, mode: "train", batch: batch, imagesPerSecond: value, threads: compute.threads)
             }
-            let value = try measureInference(model: name, batch: inferenceBatch, data: data.pair.test)
-            report(model: name, mode: "infer", batch: inferenceBatch, imagesPerSecond: value)
+            let value = try measureInference(model: name, batch: inferenceBatch, data: data.pair.test, configuration: compute)
+            report(model: name, mode: "infer", batch: inferenceBatch, imagesPerSecond: value, threads: compute.threads)
         }
     }
 
-    func report(model: String, mode: String, batch: Int, imagesPerSecond: Double) {
+    func report(model: String, mode: String, batch: Int, imagesPerSecond: Double, threads: Int) {
         if json {
             struct Line: Encodable { let model: String, mode: String, batch: Int, images_per_s: Double, threads: Int }
-            printJSONLine(Line(model: model, mode: mode, batch: batch, images_per_s: imagesPerSecond.rounded(), threads: GemmThreads.maximum))
+            printJSONLine(Line(model: model, mode: mode, batch: batch, images_per_s: imagesPerSecond.rounded(), threads: threads))
         } else {
             print(column(model, 14) + " " + column(mode, 6) + String(format: " batch %5d  %10.0f images/s", batch, imagesPerSecond))
         }
     }
 
     /// Median images/s of `repeats` timed chunks of training steps after a warm-up.
-    func measureTraining(model: String, batch: Int, learningRate: Float, data: Dataset) throws -> Double {
+    func measureTraining(model: String, batch: Int, learningRate: Float, data: Dataset,
+                         configuration: ComputeConfiguration) throws -> Double {
         let network = try ModelZoo.build(Architecture(model: model, inputShape: data.exampleShape, classes: data.classes))
+        network.configuration = configuration
         network.initialize(seed: 0)
-        let trainer = Trainer(network: network, optimizer: Adam(), schedule: .constant(base: learningRate),
+        let optimizer = Adam()
+        optimizer.kernelPath = configuration.kernelPath
+        let trainer = Trainer(network: network, optimizer: optimizer, schedule: .constant(base: learningRate),
                               trainingSet: data, batchSize: batch, dataSeed: 0)
         trainer.loader.startEpoch(seed: 0, epoch: 0)
         let batches = trainer.loader.batchesPerEpoch - 1   // full batches only
@@ -90,8 +96,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Median images/s of `repeats` evaluation passes over the test set.
-    func measureInference(model: String, batch: Int, data: Dataset) throws -> Double {
+    func measureInference(model: String, batch: Int, data: Dataset, configuration: ComputeConfiguration) throws -> Double {
         let network = try ModelZoo.build(Architecture(model: model, inputShape: data.exampleShape, classes: data.classes))
+        network.configuration = configuration
         network.initialize(seed: 0)
         _ = evaluate(network, on: data.prefix(batch), batchSize: batch)
         var rates: [Double] = []
@@ -120,38 +127,35 @@ struct BenchCommand: ParsableCommand {
 }
 
 /// Measures sgemm speed with one and with all threads over a range of product
-/// sizes, to choose `GemmThreads.threshold` on this machine.
+/// sizes, to choose `ComputeConfiguration.gemmThreshold` on this machine.
 enum GemmCrossover {
-    static func measure(json: Bool) {
+    static func measure(configuration: ComputeConfiguration, json: Bool) {
+        let maximum = configuration.threads
         // (m, n, k): LeNet-300-100 at batch 60 and 128, forward and backward, and squares.
         let shapes = [(60, 10, 100), (60, 100, 300), (100, 300, 60), (60, 300, 784), (300, 784, 60), (60, 300, 100),
                       (128, 300, 784), (300, 784, 128), (64, 784, 576), (128, 128, 128), (256, 256, 256), (512, 512, 512)]
         for (m, n, k) in shapes {
             let a = Tensor(shape: [m, k], repeating: 0.5), b = Tensor(shape: [k, n], repeating: 0.25), c = Tensor(shape: [m, n])
             var speeds: [Int: Double] = [:]
-            for threads in [1, GemmThreads.maximum] {
-                GemmThreads.set(threads)
-                let saved = GemmThreads.threshold
-                GemmThreads.threshold = threads == 1 ? .max : 0
-                for _ in 0..<20 { gemm(.none, .none, m: m, n: n, k: k, a.pointer, b.pointer, c.pointer) }
+            for threads in Set([1, maximum]) {
+                for _ in 0..<20 { gemm(.none, .none, m: m, n: n, k: k, a.pointer, b.pointer, c.pointer, threads: threads) }
                 var best = Double.infinity
                 for _ in 0..<5 {
                     let clock = ContinuousClock(), start = clock.now
                     var calls = 0
-                    repeat { gemm(.none, .none, m: m, n: n, k: k, a.pointer, b.pointer, c.pointer); calls += 1 }
+                    repeat { gemm(.none, .none, m: m, n: n, k: k, a.pointer, b.pointer, c.pointer, threads: threads); calls += 1 }
                     while (clock.now - start).seconds < 0.05
                     best = min(best, (clock.now - start).seconds / Double(calls))
                 }
-                GemmThreads.threshold = saved
                 speeds[threads] = 2 * Double(m * n * k) / best / 1e9
             }
-            let one = speeds[1]!, all = speeds[GemmThreads.maximum]!
+            let one = speeds[1]!, all = speeds[maximum]!
             if json {
                 struct Line: Encodable { let m: Int, n: Int, k: Int, multiply_adds: Int, gflops_1_thread: Double, gflops_all_threads: Double }
                 printJSONLine(Line(m: m, n: n, k: k, multiply_adds: m * n * k, gflops_1_thread: one, gflops_all_threads: all))
             } else {
                 print(String(format: "%4d x %4d x %4d  (%9d mul-adds): 1 thread %6.1f GFLOP/s, %d threads %6.1f GFLOP/s  -> %@",
-                             m, n, k, m * n * k, one, GemmThreads.maximum, all, all > one ? "all threads" : "1 thread"))
+                             m, n, k, m * n * k, one, maximum, all, all > one ? "all threads" : "1 thread"))
             }
         }
     }

@@ -21,8 +21,10 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        let compute = try makeComputeConfiguration()
         let contents = try CheckpointFile.read(from)
         let network = try contents.makeNetwork()
+        network.configuration = compute
         var data = DataSettings()
         if let text = contents.recipe, let recipe = try? Recipe.parse(text, file: from) { data = recipe.data }
         if let dataPath { data.path = dataPath }

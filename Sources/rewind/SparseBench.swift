@@ -21,7 +21,7 @@ enum SparseBench {
         let model: String, sparsity: Double, path: String, batch: Int, latency_ms: Double, images_per_s: Double, bytes: Int
     }
 
-    static func run(models: [String], json: Bool) throws {
+    static func run(models: [String], configuration: ComputeConfiguration, json: Bool) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -30,6 +30,7 @@ enum SparseBench {
         }
         for model in models {
             let network = try ModelZoo.build(Architecture(model: model))
+            network.configuration = configuration
             network.initialize(seed: 0)
             let original = network.stateDictionary()
             for sparsity in sparsities {

@@ -18,9 +18,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print a one-line JSON summary last.") var json = false
 
     func run() throws {
+        let compute = try makeComputeConfiguration()
         let recipe = try Recipe.load(path: self.recipe)
         let observer = ProgressPrinter()
         let experiment = try recipe.makeExperiment(checkpoints: URL(fileURLWithPath: checkpoints), observer: observer)
+        experiment.computeConfiguration = compute
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested }
         let layout = experiment.layout

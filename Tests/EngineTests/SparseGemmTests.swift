@@ -10,6 +10,11 @@ final class SparseGemmTests: XCTestCase {
         KernelVariant.isAVX2FMAAvailable ? [.portable, .avx2FMA] : [.portable]
     }
 
+    /// The default configuration with kernel build `variant`.
+    static func configuration(_ variant: KernelVariant) -> ComputeConfiguration {
+        ComputeConfiguration(kernelPath: variant)
+    }
+
     /// A `[rows, columns]` matrix whose entries are non-zero with probability `density`.
     static func randomSparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> Tensor {
         var generator = SeededGenerator(seed: seed, concern: .pruning)
@@ -28,11 +33,11 @@ final class SparseGemmTests: XCTestCase {
         for r in 0..<k { for c in 0..<n { bT[c * k + r] = b[r * n + c] } }
         let biasValues = randomTensor([m], seed: seed + 2)
         let expected = Tensor(shape: [m, n])
-        gemm(.none, .none, m: m, n: n, k: k, a.pointer, b.pointer, expected.pointer)
+        gemm(.none, .none, m: m, n: n, k: k, a.pointer, b.pointer, expected.pointer, threads: 1)
         let got = Tensor(shape: [m, n], repeating: .nan)
         sparseGemm(CSRMatrix(a), transB, n: n, transB == .none ? b.pointer : bT.pointer,
                    bias: bias ? biasValues.pointer : nil, relu: relu, got.pointer,
-                   workspace: workspace, threads: threads, variant: variant)
+                   workspace: workspace, threads: threads, configuration: Self.configuration(variant))
         for i in 0..<m {
             for j in 0..<n {
                 var reference = expected[i * n + j] + (bias ? biasValues[i] : 0)

@@ -56,8 +56,10 @@ final class SparseInferenceNetworkTests: XCTestCase {
         let network = Self.lenet95
         for variant in SparseGemmTests.variants {
             // nil: the measured defaults; 1.01: every Linear sparse; 0: every Linear dense.
+            network.configuration = SparseGemmTests.configuration(variant)
+            defer { network.configuration = .default }
             for crossover in [nil, 1.01, 0] as [Double?] {
-                let sparse = SparseInferenceNetwork(network: network, crossoverDensity: crossover, variant: variant)
+                let sparse = SparseInferenceNetwork(network: network, crossoverDensity: crossover)
                 for (batch, seed) in [(1, 20), (3, 21), (8, 22), (37, 23), (256, 24)] as [(Int, UInt64)] {
                     assertMatchesDense(sparse, network, batch: batch, seed: seed)
                 }

@@ -82,9 +82,10 @@ public enum SparseCrossover {
     /// inference path keeps between layers. The density where the two meet is found
     /// by `bisect`.
     public static func measure(rows: Int, columns: Int, batch: Int, repeats: Int = 5,
-                               variant: KernelVariant = .automatic, seed: UInt64 = 0) -> Double {
+                               configuration: ComputeConfiguration = .default, seed: UInt64 = 0) -> Double {
         precondition(rows > 0 && columns > 0 && batch > 0, "SparseCrossover.measure: empty shape")
         let layer = Linear(name: "probe", inputFeatures: columns, outputFeatures: rows)
+        layer.configure(configuration)
         var generator = SeededGenerator(seed: seed, concern: .benchmark)
         for p in layer.parameters { Initializer.normal(sigma: 0.1).fill(p.value, using: &generator) }
         let x = Tensor(shape: [batch, columns])            // [B, in]
@@ -99,7 +100,7 @@ public enum SparseCrossover {
                                                                         using: &generator))
             return sparseIsFaster(repeats: repeats, dense: { _ = layer.forward(x, mode: .evaluation) }, sparse: {
                 sparseGemm(matrix, .none, n: batch, xT.pointer, bias: bias, y.pointer,
-                           workspace: workspace, variant: variant)
+                           workspace: workspace, configuration: configuration)
             })
         }
     }
@@ -135,10 +136,11 @@ public enum SparseCrossover {
     /// large batches is likely lower.
     public static func measureConvolution(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
                                           padding: Int = 0, height: Int, width: Int, batch: Int, repeats: Int = 5,
-                                          variant: KernelVariant = .automatic, seed: UInt64 = 0) -> Double {
+                                          configuration: ComputeConfiguration = .default, seed: UInt64 = 0) -> Double {
         precondition(batch > 0, "SparseCrossover.measureConvolution: empty batch")
         let layer = Conv2D(name: "probe", inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
                            stride: stride, padding: padding)
+        layer.configure(configuration)
         var generator = SeededGenerator(seed: seed, concern: .benchmark)
         for p in layer.parameters { Initializer.normal(sigma: 0.1).fill(p.value, using: &generator) }
         let x = Tensor(shape: [batch, inChannels, height, width])
@@ -147,7 +149,7 @@ public enum SparseCrossover {
         return bisect { density in
             let mask = randomMask(weight.shape, density: density, using: &generator)
             for i in 0..<weight.count { layer.weight.value[i] = mask[i] * weight[i] }
-            let sparse = SparseConvolution(layer: layer, mask: mask, variant: variant)
+            let sparse = SparseConvolution(layer: layer, mask: mask, configuration: configuration)
             return sparseIsFaster(repeats: repeats, dense: { _ = layer.forward(x, mode: .evaluation) },
                                   sparse: { _ = sparse.forward(x) })
         }

@@ -124,8 +124,8 @@ public final class SparseInferenceNetwork {
     public let network: Network
     /// The fixed crossover, or nil for `SparseCrossover.defaultDensity(batch:kind:)`.
     public let crossoverDensity: Double?
-    /// Which build of the kernels runs.
-    public let variant: KernelVariant
+    /// Threads, thresholds and the kernel build: `network.configuration` as of `init`.
+    public let configuration: ComputeConfiguration
     /// Every Linear layer in order, with its density.
     public let linearLayers: [LayerSummary]
     /// Every Conv2D layer in order (outside residual blocks, which run dense), with its density.
@@ -179,11 +179,10 @@ public final class SparseInferenceNetwork {
     /// tensors) fixes the stored pattern of those weights (entries where the mask
     /// is 1, even when 0; the weights must be zero where the mask is 0, as after
     /// the mask is applied); other weights store their non-zeros.
-    public init(network: Network, crossoverDensity: Double? = nil, masks: [String: Tensor] = [:],
-                variant: KernelVariant = .automatic) {
+    public init(network: Network, crossoverDensity: Double? = nil, masks: [String: Tensor] = [:]) {
         self.network = network
         self.crossoverDensity = crossoverDensity
-        self.variant = variant
+        self.configuration = network.configuration
         func largestCrossover(_ kind: SparseCrossover.LayerKind) -> Double {
             crossoverDensity ?? SparseCrossover.maximumDefaultDensity(for: kind)
         }
@@ -218,7 +217,7 @@ public final class SparseInferenceNetwork {
                                      bias: linear.bias.map { Tensor(copying: $0.value) }, output: Tensor(shape: [0]))
                 } else if let convolution = layer as? Conv2D {
                     sparse = .convolution(SparseConvolution(layer: convolution, mask: mask, fusesReLU: relu != nil,
-                                                            variant: variant))
+                                                            configuration: configuration))
                 }
             }
             steps.append(.pruned(PrunedStep(kind: kind, layer: layer, weightName: weight.name, relu: relu,
@@ -293,7 +292,7 @@ public final class SparseInferenceNetwork {
                     // yᵀ[out, B] = epilogue(b + W · xᵀ); x is read transposed while still [B, in].
                     sparseGemm(matrix, layout == .batchMajor && batch > 1 ? .transposed : .none,
                                n: batch, x.pointer, bias: bias?.pointer, relu: pruned.relu != nil,
-                               output.pointer, workspace: workspace, variant: variant)
+                               output.pointer, workspace: workspace, configuration: configuration)
                     x = output
                     layout = .featureMajor
                 case .convolution(let convolution):
@@ -310,7 +309,7 @@ public final class SparseInferenceNetwork {
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]
         logits.reshape(to: [batch, features])
-        transpose(rows: features, columns: batch, x.pointer, logits.pointer, variant: variant)
+        transpose(rows: features, columns: batch, x.pointer, logits.pointer, variant: configuration.kernelPath)
         return logits
     }
 
@@ -321,7 +320,7 @@ public final class SparseInferenceNetwork {
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]
         batchMajor.reshape(to: [batch, features])
-        transpose(rows: features, columns: batch, x.pointer, batchMajor.pointer, variant: variant)
+        transpose(rows: features, columns: batch, x.pointer, batchMajor.pointer, variant: configuration.kernelPath)
         return batchMajor
     }
 }

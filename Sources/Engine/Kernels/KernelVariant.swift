@@ -34,3 +34,15 @@ public enum KernelVariant: Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 }
+
+extension KernelVariant {
+    /// The variant named `name` (its `description`, or "auto" / "avx2"), nil otherwise.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "automatic", "auto": self = .automatic
+        case "portable": self = .portable
+        case "avx2", "avx2+fma": self = .avx2FMA
+        default: return nil
+        }
+    }
+}

@@ -1,5 +1,3 @@
-import CBLAS
-
 /// 2-D convolution (cross-correlation, as in PyTorch's `nn.Conv2d`) over NCHW batches:
 ///
 ///     y[b, o, oh, ow] = bias[o] + sum_{c, ki, kj} W[o, c, ki, kj] · x[b, c, oh·s - p + ki, ow·s - p + kj]
@@ -19,15 +17,18 @@ import CBLAS
 /// with one copy.
 ///
 /// Work division (chosen by measurement on 2-core machines): the batch
-/// is split between `GemmThreads.maximum` workers, each lowering and multiplying its
+/// is split between `configuration.threads` workers, each lowering and multiplying its
 /// own images with single-threaded OpenBLAS calls and its own scratch, so that
 /// im2col, col2im, the regrouping and the bias passes run in parallel too; workers
 /// other than the first accumulate dW and db into private buffers that are added
-/// afterwards. Each worker's group is sized so `cols` stays near `columnBudget`
-/// elements (cache-resident: im2col is bound by memory bandwidth otherwise); forward's
+/// afterwards. Each worker's group is sized so `cols` stays near
+/// `configuration.convolutionColumnBudget` elements (cache-resident: im2col is bound by memory bandwidth otherwise); forward's
 /// `cols` are kept for backward when the worker's whole share fits in one group, and
-/// recomputed per group otherwise. Small convolutions (under `parallelThreshold`
-/// multiply-adds) run on one worker with OpenBLAS threads chosen by `GemmThreads`.
+/// recomputed per group otherwise. Small convolutions (under
+/// `configuration.convolutionParallelThreshold` multiply-adds) run on one worker
+/// with OpenBLAS threads chosen by `configuration.gemmThreads(forMultiplyAdds:)`.
+/// The layer never sets OpenBLAS's thread count itself: each product states its
+/// count to `gemm` (1 inside the workers' parallel region).
 /// (`ConvolutionBatchDivision` computes the division; `SparseConvolution`, the
 /// sparse inference path, lowers the same groups.)
 public final class Conv2D: Layer {
@@ -40,10 +41,8 @@ public final class Conv2D: Layer {
     public let padding: Int
     public var computesInputGradient = true
 
-    /// The elements a worker's lowered matrix `cols` aims at (whole images, at least one).
-    nonisolated(unsafe) public static var columnBudget = environmentInt("REWIND_CONV_COLUMNS") ?? 1 << 18
-    /// Multiply-adds per forward pass from which the batch is split among workers.
-    nonisolated(unsafe) public static var parallelThreshold = environmentInt("REWIND_CONV_PARALLEL") ?? 1 << 20
+    /// Threads, the column budget and the parallel threshold (see `Layer.configure`).
+    public private(set) var configuration = ComputeConfiguration.default
 
     /// One worker's scratch: it lowers and multiplies only its own images.
     private final class Workspace {
@@ -79,6 +78,8 @@ public final class Conv2D: Layer {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
+    public func configure(_ configuration: ComputeConfiguration) { self.configuration = configuration }
+
     public func outputShape(forInputShape shape: [Int]) -> [Int] {
         precondition(shape.count == 3 && shape[0] == inChannels, "Conv2D expects [\(inChannels), H, W], got \(shape)")
         let g = makeGeometry(height: shape[1], width: shape[2])
@@ -90,9 +91,9 @@ public final class Conv2D: Layer {
                             kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
     }
 
-    /// What the division of work was computed for: the input shape and the tunables.
+    /// What the division of work was computed for: the input shape and the configuration.
     private struct Plan: Equatable {
-        var inputShape: [Int], threads: Int, columnBudget: Int, parallelThreshold: Int, inputGradient: Bool
+        var inputShape: [Int], configuration: ComputeConfiguration, inputGradient: Bool
     }
     private var plan: Plan?
 
@@ -100,8 +101,7 @@ public final class Conv2D: Layer {
     /// `[B, C, H, W]`; does nothing (and allocates nothing) when the input shape is
     /// unchanged, so steady-state steps only reuse buffers.
     private func prepare(for x: Tensor) {
-        let wanted = Plan(inputShape: x.shape, threads: GemmThreads.maximum, columnBudget: Conv2D.columnBudget,
-                          parallelThreshold: Conv2D.parallelThreshold, inputGradient: computesInputGradient)
+        let wanted = Plan(inputShape: x.shape, configuration: configuration, inputGradient: computesInputGradient)
         if wanted == plan { return }
         plan = wanted
         precondition(x.shape.count == 4 && x.shape[1] == inChannels,
@@ -111,7 +111,8 @@ public final class Conv2D: Layer {
         let batch = x.shape[0], perImage = g.patchSize * g.outputPlane
         let division = ConvolutionBatchDivision(
             batch: batch, multiplyAdds: batch * outChannels * perImage, columnsPerImage: perImage,
-            threads: GemmThreads.maximum, parallelThreshold: Conv2D.parallelThreshold, columnBudget: Conv2D.columnBudget)
+            threads: configuration.threads, parallelThreshold: configuration.convolutionParallelThreshold,
+            columnBudget: configuration.convolutionColumnBudget)
         workers = division.workers
         imagesPerGroup = division.imagesPerGroup
         while workspaces.count < workers { workspaces.append(Workspace()) }
@@ -132,7 +133,6 @@ public final class Conv2D: Layer {
         input = x
         let batch = x.shape[0], plane = g.outputPlane, outputSize = outChannels * plane
         let parallel = workers > 1
-        if parallel { GemmThreads.set(1) }
         let w = weight.value.pointer, b = bias?.value.pointer, y = output.pointer, xs = x.pointer
         parallelFor(workers: workers) { worker in
             let space = workspaces[worker]
@@ -172,7 +172,6 @@ public final class Conv2D: Layer {
             inputGradient.reshape(to: emptyShape)
         }
         let parallel = workers > 1
-        if parallel { GemmThreads.set(1) }
         let w = weight.value.pointer, xs = x.pointer, dys = dy.pointer, dx = inputGradient.pointer
         parallelFor(workers: workers) { worker in
             let space = workspaces[worker]
@@ -247,18 +246,14 @@ public final class Conv2D: Layer {
         return inputGradient
     }
 
-    /// `c = alpha·op(a)·op(b) + beta·c` (row-major, contiguous): through `gemm` (threads
-    /// chosen by size) on one worker, straight to single-threaded OpenBLAS inside a
-    /// parallel region (where `GemmThreads`' shared state must not be touched).
+    /// `c = op(a)·op(b) + beta·c` (row-major, contiguous) through `gemm`: on one
+    /// OpenBLAS thread inside the workers' parallel region, else on the threads the
+    /// configuration chooses for the product's size.
     @inline(__always)
     private func multiply(_ parallel: Bool, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                           _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, beta: Float,
                           _ c: UnsafeMutablePointer<Float>) {
-        guard parallel else {
-            gemm(transA, transB, m: m, n: n, k: k, a, b, beta: beta, c)
-            return
-        }
-        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), 1, a, Int32(transA == .none ? k : m),
-                    b, Int32(transB == .none ? n : k), beta, c, Int32(n))
+        gemm(transA, transB, m: m, n: n, k: k, a, b, beta: beta, c,
+             threads: parallel ? 1 : configuration.gemmThreads(forMultiplyAdds: m * n * k))
     }
 }

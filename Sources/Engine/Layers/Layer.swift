@@ -25,9 +25,15 @@ public protocol Layer: AnyObject {
     func outputShape(forInputShape shape: [Int]) -> [Int]
     func forward(_ input: Tensor, mode: ForwardMode) -> Tensor
     func backward(_ outputGradient: Tensor) -> Tensor
+    /// Adopts `configuration` (threads, thresholds, kernel build) for every following
+    /// call. Layers start with `ComputeConfiguration.default`; `Network.configuration`
+    /// calls this on each of its layers, composite layers pass it to their parts, and
+    /// layers without tunables ignore it.
+    func configure(_ configuration: ComputeConfiguration)
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [NamedBuffer] { [] }
+    public func configure(_ configuration: ComputeConfiguration) {}
 }

@@ -8,6 +8,8 @@ public final class Linear: Layer {
     public let inputFeatures: Int
     public let outputFeatures: Int
     public var computesInputGradient = true
+    /// Threads and thresholds of the products (see `Layer.configure`).
+    public private(set) var configuration = ComputeConfiguration.default
 
     private var input: Tensor?                  // cached x, [B, in] (not owned)
     private let output = Tensor(shape: [0])     // y, [B, out]
@@ -22,6 +24,8 @@ public final class Linear: Layer {
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func configure(_ configuration: ComputeConfiguration) { self.configuration = configuration }
 
     public func outputShape(forInputShape shape: [Int]) -> [Int] {
         precondition(shape.reduce(1, *) == inputFeatures, "Linear expects \(inputFeatures) features, got \(shape)")
@@ -40,7 +44,8 @@ public final class Linear: Layer {
             }
         }
         gemm(.none, .transposed, m: batch, n: outputFeatures, k: inputFeatures,
-             x.pointer, weight.value.pointer, beta: bias == nil ? 0 : 1, output.pointer)
+             x.pointer, weight.value.pointer, beta: bias == nil ? 0 : 1, output.pointer,
+             threads: configuration.gemmThreads(forMultiplyAdds: batch * outputFeatures * inputFeatures))
         return output
     }
 
@@ -49,7 +54,8 @@ public final class Linear: Layer {
         let batch = x.shape[0]
         // dW[o, i] += sum_b dy[b, o] x[b, i]        (dW += dyᵀ x)
         gemm(.transposed, .none, m: outputFeatures, n: inputFeatures, k: batch,
-             dy.pointer, x.pointer, beta: 1, weight.gradient.pointer)
+             dy.pointer, x.pointer, beta: 1, weight.gradient.pointer,
+             threads: configuration.gemmThreads(forMultiplyAdds: batch * outputFeatures * inputFeatures))
         // db[o] += sum_b dy[b, o]
         if let bias {
             let db = bias.gradient.pointer
@@ -62,7 +68,8 @@ public final class Linear: Layer {
         // dx[b, i] = sum_o dy[b, o] W[o, i]          (dx = dy W)
         inputGradient.reshape(to: x.shape)
         gemm(.none, .none, m: batch, n: inputFeatures, k: outputFeatures,
-             dy.pointer, weight.value.pointer, beta: 0, inputGradient.pointer)
+             dy.pointer, weight.value.pointer, beta: 0, inputGradient.pointer,
+             threads: configuration.gemmThreads(forMultiplyAdds: batch * outputFeatures * inputFeatures))
         return inputGradient
     }
 }

@@ -15,6 +15,8 @@ public final class Adam: Optimizer {
     public let epsilon: Float
     public let weightDecay: Float
     public var stepCount = 0
+    /// Which build of the fused update runs (`ComputeConfiguration.kernelPath`).
+    public var kernelPath: KernelVariant = .automatic
     private let storage = OptimizerState()
     static let slotNames = ["exp_avg", "exp_avg_sq"]
 
@@ -36,7 +38,7 @@ public final class Adam: Optimizer {
             // The loop above, fused in C (AVX2/FMA when the CPU has it): CKernels' rw_adam_update.
             rw_adam_update(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer, slots[1].pointer,
                            parameter.value.count, beta1, beta2, stepSize, invRootCorrection2, epsilon, weightDecay,
-                           KernelVariant.automatic.code)
+                           kernelPath.code)
         }
     }
 
