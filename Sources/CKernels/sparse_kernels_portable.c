@@ -71,10 +71,11 @@ const rw_sparse_microkernels rw_sparse_microkernels_portable = {
 };
 
 const rw_sparse_microkernels *rw_sparse_microkernels_for(int variant) {
+    switch (rw_kernel_path(variant)) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (variant != RW_KERNEL_PORTABLE && rw_cpu_has_avx2_fma()) return &rw_sparse_microkernels_avx2;
-#else
-    (void)variant;
+    case RW_KERNEL_AVX512: return &rw_sparse_microkernels_avx512;
+    case RW_KERNEL_AVX2_FMA: return &rw_sparse_microkernels_avx2;
 #endif
-    return &rw_sparse_microkernels_portable;
+    default: return &rw_sparse_microkernels_portable;
+    }
 }

@@ -21,7 +21,7 @@ final class ComputeConfigurationTests: XCTestCase {
     func testBadValuesNameTheVariable() {
         for (name, value, expected) in [("REWIND_THREADS", "0", "an integer >= 1"), ("REWIND_THREADS", "two", "an integer >= 1"),
                                         ("REWIND_GEMM_THRESHOLD", "-1", "an integer >= 0"),
-                                        ("REWIND_KERNELS", "sse9", "automatic, portable, avx2+fma")] {
+                                        ("REWIND_KERNELS", "sse9", "automatic, portable, avx2+fma, avx512")] {
             XCTAssertThrowsError(try ComputeConfiguration(environment: [name: value])) { error in
                 XCTAssertEqual((error as? ComputeConfigurationError)?.description,
                                "environment variable \(name): expected \(expected), got '\(value)'")

@@ -5,10 +5,8 @@ import XCTest
 /// `sparseGemm` against Engine's dense `gemm` on the same (densified) matrix, for
 /// both kernel builds, both layouts of B, with and without bias and ReLU.
 final class SparseGemmTests: XCTestCase {
-    /// The builds this CPU can run: always the portable one, AVX2/FMA when present.
-    static var variants: [KernelVariant] {
-        KernelVariant.isAVX2FMAAvailable ? [.portable, .avx2FMA] : [.portable]
-    }
+    /// The builds this CPU can run: always the portable one, AVX2/FMA and AVX-512 when present.
+    static var variants: [KernelVariant] { KernelVariant.available }
 
     /// The default configuration with kernel build `variant`.
     static func configuration(_ variant: KernelVariant) -> ComputeConfiguration {

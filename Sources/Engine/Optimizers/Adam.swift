@@ -35,7 +35,7 @@ public final class Adam: Optimizer {
         let invRootCorrection2 = Float(1 / correction2.squareRoot())
         for parameter in parameters {
             let slots = storage.tensors(for: parameter, slots: Self.slotNames)
-            // The loop above, fused in C (AVX2/FMA when the CPU has it): CKernels' rw_adam_update.
+            // The update above, fused in C (the build `kernelPath` picks): CKernels' rw_adam_update.
             rw_adam_update(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer, slots[1].pointer,
                            parameter.value.count, beta1, beta2, stepSize, invRootCorrection2, epsilon, weightDecay,
                            kernelPath.code)

@@ -1,0 +1,21 @@
+// AVX-512 micro-kernels of the sparse product (see sparse_microkernels.h): the
+// panel and matrix-vector bodies of sparse_microkernels_simd.h at 16 floats a
+// vector (a 64-column panel is 4 vectors, and a matrix-vector step takes 16 of a
+// row's entries), with the AVX2 transpose.
+//
+// Every function carries `target("avx512f,...")`, so this file compiles with the
+// package's baseline flags and is only called after `rw_kernel_path` said so.
+#include "sparse_microkernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define RW_VEC_BITS 512
+#include "simd_vector.h"
+#include "sparse_microkernels_simd.h"
+
+const rw_sparse_microkernels rw_sparse_microkernels_avx512 = {
+    .panel = panel_avx512,
+    .spmv = spmv_avx512,
+    .transpose = rw_transpose_avx2,
+};
+
+#endif
