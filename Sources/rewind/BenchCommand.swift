@@ -11,10 +11,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training and inference images/s (and the OpenBLAS thread crossover with --gemm).")
 
-    @Option(help: "Comma-separated models (default: every model with a peer figure).") var models: String?
-    @Option(help: "Comma-separated training batch sizes.") var batches: String = "60,128"
-    @Option(help: "Inference batch size.") var inferenceBatch: Int = 1000
-    @Option(help: "Timed repetitions (the median is reported).") var repeats: Int = 5
+    @Option(help: "Comma-separated models (default: every model with a peer figure; with --sparse, lenet-300-100 and conv-2).")
+    var models: String?
+    @Option(help: "Comma-separated training batch sizes (positive integers).") var batches: String = "60,128"
+    @Option(help: "Inference batch size (at least 1).") var inferenceBatch: Int = 1000
+    @Option(help: "Timed repetitions, the median is reported (at least 1).") var repeats: Int = 5
     @Flag(help: "Shorter runs.") var quick = false
     @Flag(help: "Measure the one- vs two-thread gemm crossover instead.") var gemm = false
     @Flag(help: "Measure dense versus sparse inference of magnitude-pruned networks (0-98% sparsity) and checkpoint bytes.")
@@ -26,23 +27,53 @@ struct BenchCommand: ParsableCommand {
     /// The peer script's models and learning rates (Adam).
     static let peerModels: [(name: String, learningRate: Float)] = [("lenet-300-100", 1.2e-3), ("lenet-5", 1.2e-3), ("conv-2", 2e-4)]
 
+    /// Every option checked before anything runs, each failure one line naming the option.
+    func validate() throws {
+        _ = try Self.modelList(models)
+        _ = try Self.batchList(batches)
+        guard inferenceBatch >= 1 else { throw ValidationError("--inference-batch: expected an integer >= 1, got \(inferenceBatch)") }
+        guard repeats >= 1 else { throw ValidationError("--repeats: expected an integer >= 1, got \(repeats)") }
+        guard !crossover || sparse else { throw ValidationError("--crossover: only with --sparse (it measures the sparse crossover)") }
+        guard !(gemm && sparse) else { throw ValidationError("--gemm and --sparse: choose one measurement") }
+    }
+
+    /// The models of `--models` (nil when not given), each known to `ModelZoo`.
+    static func modelList(_ text: String?) throws -> [String]? {
+        guard let text else { return nil }
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
+        let known = ModelZoo.names.joined(separator: ", ")
+        for name in names where ModelZoo.builders[name] == nil {
+            throw ValidationError(name.isEmpty
+                ? "--models: expected comma-separated model names (\(known)), got '\(text)'"
+                : "--models: unknown model '\(name)'; expected one of \(known)")
+        }
+        return names
+    }
+
+    /// The batch sizes of `--batches`, each an integer >= 1.
+    static func batchList(_ text: String) throws -> [Int] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            guard let batch = Int(item), batch >= 1 else {
+                throw ValidationError("--batches: expected comma-separated integers >= 1, got '\(text)'")
+            }
+            return batch
+        }
+    }
+
     func run() throws {
         let compute = try makeComputeConfiguration()
         if gemm { return GemmCrossover.measure(configuration: compute, json: json) }
-        let names = models?.split(separator: ",").map(String.init) ?? Self.peerModels.map(\.name).filter { ModelZoo.builders[$0] != nil }
+        let chosen = try Self.modelList(models)
         if sparse {
-            let sparseModels = models == nil ? SparseBench.defaultModels : names
-            for name in sparseModels where ModelZoo.builders[name] == nil {
-                throw CommandFailure("--models: unknown model '\(name)'; expected one of \(ModelZoo.names.joined(separator: ", "))")
-            }
+            let sparseModels = chosen ?? SparseBench.defaultModels
             if crossover { return try SparseCrossoverBench.run(models: sparseModels, configuration: compute, json: json) }
             return try SparseBench.run(models: sparseModels, configuration: compute, json: json)
         }
-        let trainingBatches = batches.split(separator: ",").compactMap { Int($0) }
+        let names = chosen ?? Self.peerModels.map(\.name).filter { ModelZoo.builders[$0] != nil }
+        let trainingBatches = try Self.batchList(batches)
         let fashion = Self.loadData()
         if !json { print(compute.description) }
         for name in names {
-            guard ModelZoo.builders[name] != nil else { throw CommandFailure("--models: unknown model '\(name)'; expected one of \(ModelZoo.names.joined(separator: ", "))") }
             // CIFAR ResNets on CIFAR-shaped random data (CIFAR-10 cannot be installed here); the rest on Fashion-MNIST.
             let data = name.hasPrefix("resnet") ? Self.cifarShapedData() : fashion
             if !json { print("\(name): \(data.description)") }

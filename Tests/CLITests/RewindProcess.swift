@@ -22,9 +22,10 @@ struct RewindProcess {
         throw XCTSkip("the rewind executable was not built beside the tests (looked in \(candidates.map(\.path)))")
     }
 
-    /// Runs `rewind arguments` in `folder` and waits for it.
-    static func run(_ arguments: [String], in folder: URL) throws -> Result {
-        let process = try start(arguments, in: folder)
+    /// Runs `rewind arguments` in `folder` and waits for it; `environment` adds to
+    /// (or replaces entries of) this process's environment.
+    static func run(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Result {
+        let process = try start(arguments, in: folder, environment: environment)
         process.process.waitUntilExit()
         return process.result()
     }
@@ -46,10 +47,11 @@ struct RewindProcess {
     }
 
     /// Starts `rewind arguments` in `folder` without waiting; output goes to files.
-    static func start(_ arguments: [String], in folder: URL) throws -> Running {
+    static func start(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Running {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = folder
         let id = UUID().uuidString
         let output = folder.appendingPathComponent(".out-\(id)"), error = folder.appendingPathComponent(".err-\(id)")
