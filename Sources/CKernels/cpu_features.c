@@ -2,6 +2,11 @@
 // compiler's builtins), and the kernel path a request resolves to.
 #include "CKernels.h"
 
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 /// The best path this CPU runs: AVX-512 (F, VL, DQ: what the AVX-512 builds use),
 /// else AVX2 with FMA, else portable. -1 until known; racing first calls compute
@@ -35,4 +40,16 @@ int rw_kernel_path(int variant) {
     case RW_KERNEL_AVX512: return best;
     default: return best;
     }
+}
+
+void rw_cpu_brand(char out[49]) {
+    memset(out, 0, 49);
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned int words[12];
+    if (__get_cpuid_max(0x80000000u, 0) < 0x80000004u) return;
+    for (unsigned int leaf = 0; leaf < 3; leaf++) {
+        __get_cpuid(0x80000002u + leaf, &words[4 * leaf], &words[4 * leaf + 1], &words[4 * leaf + 2], &words[4 * leaf + 3]);
+    }
+    memcpy(out, words, 48);
+#endif
 }

@@ -40,6 +40,9 @@ extern const rw_sparse_microkernels rw_sparse_microkernels_portable;
 #if defined(__x86_64__) || defined(__i386__)
 extern const rw_sparse_microkernels rw_sparse_microkernels_avx2;
 extern const rw_sparse_microkernels rw_sparse_microkernels_avx512;
+/// The AVX2 matrix-vector product (the `spmv` of both vector tables).
+void rw_spmv_avx2(const rw_csr_view *a, const float *x, ptrdiff_t incx, const float *bias, int relu,
+                  float *y, ptrdiff_t incy);
 /// The AVX2 8x8-tile transpose (the `transpose` of both vector tables).
 void rw_transpose_avx2(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd);
 #endif

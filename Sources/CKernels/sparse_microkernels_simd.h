@@ -81,12 +81,19 @@ RW_SIMD static void RW_NAME(panel)(const rw_csr_view *a, int eights, const float
     }
 }
 
+#if RW_LANES == 8
 /// Sparse matrix-vector product, RW_LANES entries of a row per FMA: x[col] is
 /// gathered by scalar loads into one vector (faster than `vgatherdps` on the
 /// measured Zen CPU: 6.5 vs 13 us for fc1 of LeNet-300-100 at 5% density, AVX2),
 /// multiplied by the row's values; the row's remaining entries are scalar FMAs
 /// on two chains.
-RW_SIMD static void RW_NAME(spmv)(const rw_csr_view *a, const float *x, ptrdiff_t incx,
+///
+/// Built for 8-float vectors only: the AVX-512 table uses this one too. Measured
+/// on the 2-core AMD EPYC Zen 4, LeNet-300-100 at 95% sparsity, batch 1 (`rewind
+/// bench --sparse`, two runs each): 16 lanes by scalar loads took 5.9-6.6 us, 16
+/// lanes by `vgatherdps` 6.5-6.6 us, 8 lanes 5.0-5.1 us. The product is bound by
+/// the one load per entry of x[col], not by the vector width.
+RW_SIMD void rw_spmv_avx2(const rw_csr_view *a, const float *x, ptrdiff_t incx,
                                    const float *bias, int relu, float *y, ptrdiff_t incy) {
     const int32_t *offsets = a->row_offsets;
     const int32_t *restrict columns = a->column_indices;
@@ -109,3 +116,4 @@ RW_SIMD static void RW_NAME(spmv)(const rw_csr_view *a, const float *x, ptrdiff_
         y[(ptrdiff_t)i * incy] = (relu && sum < 0.0f) ? 0.0f : sum;
     }
 }
+#endif

@@ -38,8 +38,11 @@ struct EvalCommand: ParsableCommand {
             evaluation = evaluate(network, on: test)
         } else {
             // Sparse kernels for masked layers below the crossover (or every pruned Linear and Conv2D with --path sparse).
-            let sparse = SparseInferenceNetwork(network: network, crossoverDensity: path == "sparse" ? 1 : nil, masks: contents.masks)
+            let choices = SparseChoiceCache.load(configuration: compute)
+            let sparse = SparseInferenceNetwork(network: network, crossoverDensity: path == "sparse" ? 1 : nil,
+                                                masks: contents.masks, choices: choices)
             evaluation = evaluate(on: test) { sparse.forward($0) }
+            SparseChoiceCache.save(choices, configuration: compute)
             kernels = (sparse.convolutionLayers + sparse.linearLayers).map { "\($0.name) \(sparse.kernel(for: $0.name, batch: 1000) == .sparse ? "sparse" : "dense")" }
                 .joined(separator: ", ")
         }

@@ -33,6 +33,9 @@ int rw_cpu_has_avx512(void);
 /// The build `variant` runs on this CPU: RW_KERNEL_PORTABLE, _AVX2_FMA or _AVX512.
 int rw_kernel_path(int variant);
 
+/// The CPU's model name as cpuid reports it (48 characters and a NUL; empty when unknown).
+void rw_cpu_brand(char out[49]);
+
 /// A read-only view of a CSR (compressed sparse row) matrix [rows, cols], the
 /// layout of `scipy.sparse.csr_matrix`: row i holds the entries
 /// `values[p]` at column `column_indices[p]` for `row_offsets[i] <= p < row_offsets[i + 1]`.
