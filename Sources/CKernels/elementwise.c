@@ -1,41 +1,37 @@
 // The elementwise kernels: the portable builds (plain C, any CPU) and the
 // dispatch to the build `rw_kernel_path` picks (elementwise_avx2.c,
 // elementwise_avx512.c). Products-and-sums are written as `__builtin_fmaf`, the
-// operation the vector builds use, so every build gives the same bits.
+// operation the vector builds use, so every build gives the same bits (on a CPU
+// without FMA the portable build calls the C library's fmaf: correct, slower).
+#include "elementwise_formulas.h"
 #include "elementwise_kernels.h"
-#include <math.h>
 
 static void adam_portable(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
                           float step_size, float inv_root_correction2, float epsilon, float weight_decay) {
     for (size_t i = 0; i < n; i++) {
-        const float grad = __builtin_fmaf(weight_decay, p[i], g[i]);
-        m[i] = __builtin_fmaf(beta1, m[i], (1.0f - beta1) * grad);
-        v[i] = __builtin_fmaf(beta2, v[i], ((1.0f - beta2) * grad) * grad);
-        p[i] -= (step_size * m[i]) / __builtin_fmaf(sqrtf(v[i]), inv_root_correction2, epsilon);
+        rw_adam_element(p + i, g[i], m + i, v + i, beta1, beta2, step_size, inv_root_correction2, epsilon, weight_decay);
     }
 }
 
 static void sgd_portable(float *p, const float *g, float *v, size_t n, float learning_rate, float momentum,
                          int nesterov, float weight_decay) {
-    for (size_t i = 0; i < n; i++) {
-        const float grad = __builtin_fmaf(weight_decay, p[i], g[i]);
-        float step = grad;
-        if (momentum != 0.0f) {
-            v[i] = __builtin_fmaf(momentum, v[i], grad);
-            step = nesterov ? __builtin_fmaf(momentum, v[i], grad) : v[i];
-        }
-        p[i] = __builtin_fmaf(-learning_rate, step, p[i]);
-    }
+    for (size_t i = 0; i < n; i++) rw_sgd_element(p + i, g[i], v ? v + i : v, learning_rate, momentum, nesterov, weight_decay);
 }
 
 static void relu_backward_portable(const float *restrict y, const float *restrict dy, float *restrict dx, size_t n) {
     for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
+#define RW_INDEXED_NAME(f) f##_portable
+#define RW_INDEXED_TARGET
+#include "elementwise_indexed.h"
+
 const rw_elementwise_kernels rw_elementwise_portable = {
     .adam = adam_portable,
     .sgd = sgd_portable,
     .relu_backward = relu_backward_portable,
+    .adam_indexed = adam_indexed_portable,
+    .sgd_indexed = sgd_indexed_portable,
 };
 
 static const rw_elementwise_kernels *elementwise_for(int variant) {
@@ -56,6 +52,18 @@ void rw_adam_update(float *p, const float *g, float *m, float *v, size_t n, floa
 void rw_sgd_update(float *p, const float *g, float *v, size_t n, float learning_rate, float momentum, int nesterov,
                    float weight_decay, int variant) {
     elementwise_for(variant)->sgd(p, g, v, n, learning_rate, momentum, nesterov, weight_decay);
+}
+
+void rw_adam_update_indexed(float *p, const float *g, float *m, float *v, const int32_t *indices, size_t count,
+                            float beta1, float beta2, float step_size, float inv_root_correction2, float epsilon,
+                            float weight_decay, int variant) {
+    elementwise_for(variant)->adam_indexed(p, g, m, v, indices, count, beta1, beta2, step_size, inv_root_correction2,
+                                           epsilon, weight_decay);
+}
+
+void rw_sgd_update_indexed(float *p, const float *g, float *v, const int32_t *indices, size_t count,
+                           float learning_rate, float momentum, int nesterov, float weight_decay, int variant) {
+    elementwise_for(variant)->sgd_indexed(p, g, v, indices, count, learning_rate, momentum, nesterov, weight_decay);
 }
 
 void rw_relu_backward(const float *y, const float *dy, float *dx, size_t n, int variant) {

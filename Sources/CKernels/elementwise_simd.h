@@ -5,6 +5,10 @@
 // to the last bit on the same inputs.
 #include "elementwise_kernels.h"
 
+#define RW_INDEXED_NAME RW_NAME
+#define RW_INDEXED_TARGET RW_SIMD
+#include "elementwise_indexed.h"
+
 RW_SIMD static void RW_NAME(adam)(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
                                    float step_size, float inv_root_correction2, float epsilon, float weight_decay) {
     const rw_vec b1 = vec_set1(beta1), c1 = vec_set1(1.0f - beta1);
@@ -55,4 +59,6 @@ const rw_elementwise_kernels RW_NAME(rw_elementwise) = {
     .adam = RW_NAME(adam),
     .sgd = RW_NAME(sgd),
     .relu_backward = RW_NAME(relu_backward),
+    .adam_indexed = RW_NAME(adam_indexed),
+    .sgd_indexed = RW_NAME(sgd_indexed),
 };

@@ -56,6 +56,7 @@ RW_SIMD void rw_transpose_avx2(int32_t rows, int32_t cols, const float *src, ptr
 const rw_sparse_microkernels rw_sparse_microkernels_avx2 = {
     .panel = panel_avx2,
     .spmv = rw_spmv_avx2,
+    .sampled = sampled_avx2,
     .transpose = rw_transpose_avx2,
 };
 

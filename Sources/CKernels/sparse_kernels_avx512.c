@@ -15,6 +15,7 @@
 const rw_sparse_microkernels rw_sparse_microkernels_avx512 = {
     .panel = panel_avx512,
     .spmv = rw_spmv_avx2,
+    .sampled = sampled_avx512,
     .transpose = rw_transpose_avx2,
 };
 

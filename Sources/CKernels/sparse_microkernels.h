@@ -31,6 +31,10 @@ typedef struct rw_sparse_microkernels {
     void (*spmv)(const rw_csr_view *a, const float *x, ptrdiff_t incx,
                  const float *bias, int relu, float *y, ptrdiff_t incy);
 
+    /// c[i * ldc + j] += dot(x[i, 0..<n], y[j, 0..<n]) for every entry (i, j) of `a`
+    /// (see `rw_sampled_dense_dense`).
+    void (*sampled)(const rw_csr_view *a, int32_t n, const float *x, const float *y, float *c, ptrdiff_t ldc);
+
     /// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols.
     void (*transpose)(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds,
                       float *dst, ptrdiff_t ldd);

@@ -81,6 +81,35 @@ RW_SIMD static void RW_NAME(panel)(const rw_csr_view *a, int eights, const float
     }
 }
 
+/// The sampled dense-dense product (see `rw_sampled_dense_dense`): one dot product
+/// of length n per pattern entry, RW_LANES products per FMA on two chains, the
+/// last n mod RW_LANES as scalar FMAs.
+RW_SIMD static void RW_NAME(sampled)(const rw_csr_view *a, int32_t n, const float *x, const float *y, float *c,
+                                      ptrdiff_t ldc) {
+    const int32_t *offsets = a->row_offsets;
+    const int32_t *restrict columns = a->column_indices;
+    for (int32_t i = 0; i < a->rows; i++) {
+        const float *restrict xi = x + (ptrdiff_t)i * n;
+        float *restrict ci = c + (ptrdiff_t)i * ldc;
+        for (int32_t p = offsets[i]; p < offsets[i + 1]; p++) {
+            const float *restrict yj = y + (ptrdiff_t)columns[p] * n;
+            rw_vec acc0 = vec_zero(), acc1 = vec_zero();
+            int32_t t = 0;
+            for (; t + 2 * RW_LANES <= n; t += 2 * RW_LANES) {
+                acc0 = vec_fmadd(vec_load(xi + t), vec_load(yj + t), acc0);
+                acc1 = vec_fmadd(vec_load(xi + t + RW_LANES), vec_load(yj + t + RW_LANES), acc1);
+            }
+            if (t + RW_LANES <= n) {
+                acc0 = vec_fmadd(vec_load(xi + t), vec_load(yj + t), acc0);
+                t += RW_LANES;
+            }
+            float sum = vec_hsum(vec_add(acc0, acc1));
+            for (; t < n; t++) sum = __builtin_fmaf(xi[t], yj[t], sum);
+            ci[columns[p]] += sum;
+        }
+    }
+}
+
 #if RW_LANES == 8
 /// Sparse matrix-vector product, RW_LANES entries of a row per FMA: x[col] is
 /// gathered by scalar loads into one vector (faster than `vgatherdps` on the

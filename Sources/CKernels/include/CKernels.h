@@ -92,6 +92,26 @@ void rw_adam_update(float *p, const float *g, float *m, float *v, size_t n, floa
 void rw_sgd_update(float *p, const float *g, float *v, size_t n, float learning_rate, float momentum, int nesterov,
                    float weight_decay, int variant);
 
+/// `rw_adam_update` and `rw_sgd_update` on the elements `indices[0..<count]` only
+/// (the surviving weights of a pruned layer; the others are not touched), with the
+/// same per-element formula and rounding.
+void rw_adam_update_indexed(float *p, const float *g, float *m, float *v, const int32_t *indices, size_t count,
+                            float beta1, float beta2, float step_size, float inv_root_correction2, float epsilon,
+                            float weight_decay, int variant);
+void rw_sgd_update_indexed(float *p, const float *g, float *v, const int32_t *indices, size_t count,
+                           float learning_rate, float momentum, int nesterov, float weight_decay, int variant);
+
+/// The sampled dense-dense product: for every entry (i, j) of the pattern `a`
+/// (its values unused),
+///
+///     c[i * ldc + j] += sum_t x[i * n + t] · y[j * n + t]      for t < n
+///
+/// with x [a->rows, n] and y [a->cols, n] row-major: the entries of X·Yᵀ at the
+/// pattern's positions only (a pruned layer's weight gradient dW = dyᵀ·x at its
+/// surviving weights, from dyᵀ [out, B] and xᵀ [in, B]).
+void rw_sampled_dense_dense(const rw_csr_view *a, int32_t n, const float *x, const float *y, float *c, ptrdiff_t ldc,
+                            int variant);
+
 /// ReLU's backward pass, `dx[i] = dy[i]` where `y[i] > 0` and 0 elsewhere, for the
 /// ReLU output `y`; vectorised (a data-dependent branch per element mispredicts on
 /// real activations). `dx` must not overlap `y` or `dy`.

@@ -41,15 +41,26 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
     public var batchNormParallelThreshold: Int
     /// Which build of the hand-written kernels runs (`.automatic`: the best this CPU has).
     public var kernelPath: KernelVariant
+    /// Weight density below which a pruned Linear layer trains through the sparse
+    /// kernels (`Linear.setSparsity(pattern:)`; default `measuredSparseTrainingDensity`).
+    public var sparseTrainingDensity: Double
+
+    /// Density below which LeNet-300-100's layers retrain faster sparse than dense,
+    /// measured on the 2-core AMD EPYC Zen 4 (AVX-512, OpenBLAS Cooperlake kernels),
+    /// release build, batch 60, SGD: see docs/benchmarks.md (seconds per epoch at
+    /// 51%, 21%, 5.6% and 3.6% of the weights, masked dense against sparse).
+    public static let measuredSparseTrainingDensity = 0.3
 
     /// The defaults, measured on the 2-core machines Rewind runs on (docs/benchmarks.md):
     /// every core OpenBLAS sees, gemm threshold 400,000, sparse threshold 4,000,000,
     /// convolution column budget 2¹⁸ and parallel threshold 2²⁰, pooling 2¹⁶,
-    /// batch normalisation 2¹⁸, automatic kernel path.
+    /// batch normalisation 2¹⁸, automatic kernel path, sparse training below the
+    /// measured `measuredSparseTrainingDensity`.
     public init(threads: Int = Int(openblas_get_num_procs()), gemmThreshold: Int = 400_000,
                 sparseThreshold: Int = 4_000_000, convolutionColumnBudget: Int = 1 << 18,
                 convolutionParallelThreshold: Int = 1 << 20, poolingParallelThreshold: Int = 1 << 16,
-                batchNormParallelThreshold: Int = 1 << 18, kernelPath: KernelVariant = .automatic) {
+                batchNormParallelThreshold: Int = 1 << 18, kernelPath: KernelVariant = .automatic,
+                sparseTrainingDensity: Double = ComputeConfiguration.measuredSparseTrainingDensity) {
         self.threads = max(1, threads)
         self.gemmThreshold = gemmThreshold
         self.sparseThreshold = sparseThreshold
@@ -58,6 +69,7 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
         self.poolingParallelThreshold = poolingParallelThreshold
         self.batchNormParallelThreshold = batchNormParallelThreshold
         self.kernelPath = kernelPath
+        self.sparseTrainingDensity = sparseTrainingDensity
     }
 
     /// The defaults (see `init`).
@@ -109,6 +121,7 @@ extension ComputeConfiguration {
         ("REWIND_CONV_COLUMNS", "convolution column budget (elements)"),
         ("REWIND_CONV_PARALLEL", "convolution parallel threshold (multiply-adds)"),
         ("REWIND_KERNELS", "kernel path (automatic, portable, avx2, avx512)"),
+        ("REWIND_SPARSE_TRAINING_DENSITY", "density below which pruned Linear layers train sparsely (0 to 1)"),
     ]
 
     /// `base` with the settings `environment` overrides (names in `environmentVariables`).
@@ -129,6 +142,13 @@ extension ComputeConfiguration {
         if let value = try integer("REWIND_SPARSE_THRESHOLD", minimum: 0) { sparseThreshold = value }
         if let value = try integer("REWIND_CONV_COLUMNS", minimum: 1) { convolutionColumnBudget = value }
         if let value = try integer("REWIND_CONV_PARALLEL", minimum: 0) { convolutionParallelThreshold = value }
+        if let raw = environment["REWIND_SPARSE_TRAINING_DENSITY"] {
+            guard let value = Double(raw), value >= 0, value <= 1 else {
+                throw ComputeConfigurationError(variable: "REWIND_SPARSE_TRAINING_DENSITY", value: raw,
+                                                expected: "a number from 0 to 1")
+            }
+            sparseTrainingDensity = value
+        }
         if let raw = environment["REWIND_KERNELS"] {
             guard let path = KernelVariant(name: raw) else {
                 throw ComputeConfigurationError(variable: "REWIND_KERNELS", value: raw,

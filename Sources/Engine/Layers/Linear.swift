@@ -2,6 +2,10 @@
 ///
 /// Shapes (PyTorch layout): x `[B, in]`, W `[out, in]`, b `[out]`, y `[B, out]`.
 /// Inputs with more than two dimensions are read as `[B, product of the rest]`.
+///
+/// Dense by default (OpenBLAS sgemm). Given a pruning pattern below the crossover
+/// density (`setSparsity(pattern:)`), it trains and evaluates through the sparse
+/// kernels instead (`SparseLinearTraining`), with the same results to float rounding.
 public final class Linear: Layer {
     public let weight: Parameter   // [out, in]
     public let bias: Parameter?    // [out]
@@ -10,6 +14,12 @@ public final class Linear: Layer {
     public var computesInputGradient = true
     /// Threads and thresholds of the products (see `Layer.configure`).
     public private(set) var configuration = ComputeConfiguration.default
+    /// The pruning pattern given to `setSparsity(pattern:)`, if any.
+    public private(set) var sparsityPattern: Tensor?
+    /// The sparse path, when a pattern below `configuration.sparseTrainingDensity` is set.
+    private var sparse: SparseLinearTraining?
+    /// Whether forward and backward run through the sparse kernels.
+    public var trainsSparsely: Bool { sparse != nil }
 
     private var input: Tensor?                  // cached x, [B, in] (not owned)
     private let output = Tensor(shape: [0])     // y, [B, out]
@@ -25,7 +35,35 @@ public final class Linear: Layer {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    public func configure(_ configuration: ComputeConfiguration) { self.configuration = configuration }
+    public func configure(_ configuration: ComputeConfiguration) {
+        self.configuration = configuration
+        setSparsity(pattern: sparsityPattern)
+    }
+
+    /// Runs forward and backward through the sparse kernels when `pattern` (0/1, the
+    /// weight's shape: the pruning mask; nil for none) keeps fewer than
+    /// `configuration.sparseTrainingDensity` of the weights, and then lets optimizers
+    /// update only the kept weights (`Parameter.survivingIndices`). The weights must
+    /// be zero where the pattern is 0 (as after the mask is applied), and stay so:
+    /// the sparse path never writes their gradients, and the optimizer never moves them.
+    public func setSparsity(pattern: Tensor?) {
+        sparsityPattern = pattern
+        guard let pattern else {
+            sparse = nil
+            weight.survivingIndices = nil
+            return
+        }
+        precondition(pattern.shape == weight.value.shape, "Linear.setSparsity: pattern \(pattern.shape) is not \(weight.value.shape)")
+        let kept = pattern.nonZeroCount
+        if Double(kept) < configuration.sparseTrainingDensity * Double(pattern.count) {
+            let path = SparseLinearTraining(mask: pattern)
+            sparse = path
+            weight.survivingIndices = path.survivingIndices
+        } else {
+            sparse = nil
+            weight.survivingIndices = nil
+        }
+    }
 
     public func outputShape(forInputShape shape: [Int]) -> [Int] {
         precondition(shape.reduce(1, *) == inputFeatures, "Linear expects \(inputFeatures) features, got \(shape)")
@@ -36,6 +74,10 @@ public final class Linear: Layer {
         let batch = x.shape[0]
         precondition(x.count == batch * inputFeatures, "Linear: input \(x.shape) does not have \(inputFeatures) features")
         input = x
+        if let sparse {
+            sparse.forward(x, batch: batch, weight: weight.value, bias: bias?.value, into: output, configuration: configuration)
+            return output
+        }
         output.reshape(to: [batch, outputFeatures])
         // y[b, o] = b[o] + sum_i x[b, i] W[o, i]
         if let bias {
@@ -52,18 +94,19 @@ public final class Linear: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Linear.backward before forward") }
         let batch = x.shape[0]
+        if let sparse {
+            biasBackward(dy, batch: batch)
+            if computesInputGradient { inputGradient.reshape(to: x.shape) }
+            sparse.backward(dy, input: x, batch: batch, weight: weight.value, weightGradient: weight.gradient,
+                            inputGradient: computesInputGradient ? inputGradient : nil, configuration: configuration)
+            inputGradient.reshape(to: computesInputGradient ? x.shape : emptyShape)
+            return inputGradient
+        }
         // dW[o, i] += sum_b dy[b, o] x[b, i]        (dW += dyᵀ x)
         gemm(.transposed, .none, m: outputFeatures, n: inputFeatures, k: batch,
              dy.pointer, x.pointer, beta: 1, weight.gradient.pointer,
              threads: configuration.gemmThreads(forMultiplyAdds: batch * outputFeatures * inputFeatures))
-        // db[o] += sum_b dy[b, o]
-        if let bias {
-            let db = bias.gradient.pointer
-            for row in 0..<batch {
-                let dyRow = dy.pointer + row * outputFeatures
-                for o in 0..<outputFeatures { db[o] += dyRow[o] }
-            }
-        }
+        biasBackward(dy, batch: batch)
         guard computesInputGradient else { return inputGradient }
         // dx[b, i] = sum_o dy[b, o] W[o, i]          (dx = dy W)
         inputGradient.reshape(to: x.shape)
@@ -71,5 +114,15 @@ public final class Linear: Layer {
              dy.pointer, weight.value.pointer, beta: 0, inputGradient.pointer,
              threads: configuration.gemmThreads(forMultiplyAdds: batch * outputFeatures * inputFeatures))
         return inputGradient
+    }
+
+    /// db[o] += sum_b dy[b, o]
+    private func biasBackward(_ dy: Tensor, batch: Int) {
+        guard let bias else { return }
+        let db = bias.gradient.pointer
+        for row in 0..<batch {
+            let dyRow = dy.pointer + row * outputFeatures
+            for o in 0..<outputFeatures { db[o] += dyRow[o] }
+        }
     }
 }

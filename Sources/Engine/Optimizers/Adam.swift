@@ -36,9 +36,18 @@ public final class Adam: Optimizer {
         for parameter in parameters {
             let slots = storage.tensors(for: parameter, slots: Self.slotNames)
             // The update above, fused in C (the build `kernelPath` picks): CKernels' rw_adam_update.
-            rw_adam_update(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer, slots[1].pointer,
-                           parameter.value.count, beta1, beta2, stepSize, invRootCorrection2, epsilon, weightDecay,
-                           kernelPath.code)
+            if let surviving = parameter.survivingIndices {
+                // Only the surviving weights of a sparsely trained layer (same formula per element).
+                surviving.withUnsafeBufferPointer { indices in
+                    rw_adam_update_indexed(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer,
+                                           slots[1].pointer, indices.baseAddress, indices.count, beta1, beta2, stepSize,
+                                           invRootCorrection2, epsilon, weightDecay, kernelPath.code)
+                }
+            } else {
+                rw_adam_update(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer, slots[1].pointer,
+                               parameter.value.count, beta1, beta2, stepSize, invRootCorrection2, epsilon, weightDecay,
+                               kernelPath.code)
+            }
         }
     }
 

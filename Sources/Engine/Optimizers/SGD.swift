@@ -32,8 +32,16 @@ public final class SGD: Optimizer {
         stepCount += 1
         for parameter in parameters {
             let velocity = momentum == 0 ? nil : storage.tensors(for: parameter, slots: Self.slotNames)[0].pointer
-            rw_sgd_update(parameter.value.pointer, parameter.gradient.pointer, velocity, parameter.value.count,
-                          lr, momentum, nesterov ? 1 : 0, weightDecay, kernelPath.code)
+            if let surviving = parameter.survivingIndices {
+                // Only the surviving weights of a sparsely trained layer (same formula per element).
+                surviving.withUnsafeBufferPointer { indices in
+                    rw_sgd_update_indexed(parameter.value.pointer, parameter.gradient.pointer, velocity, indices.baseAddress,
+                                          indices.count, lr, momentum, nesterov ? 1 : 0, weightDecay, kernelPath.code)
+                }
+            } else {
+                rw_sgd_update(parameter.value.pointer, parameter.gradient.pointer, velocity, parameter.value.count,
+                              lr, momentum, nesterov ? 1 : 0, weightDecay, kernelPath.code)
+            }
         }
     }
 
