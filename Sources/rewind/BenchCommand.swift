@@ -22,6 +22,8 @@ struct BenchCommand: ParsableCommand {
     var sparse = false
     @Flag(help: "With --sparse: measure the dense/sparse crossover density of the models' Conv2D layers instead.")
     var crossover = false
+    @Flag(help: "Measure seconds per retraining epoch of pruned LeNet-300-100, masked dense against sparse kernels.")
+    var sparseTraining = false
     @Flag(help: "One JSON line per measurement.") var json = false
 
     /// The peer script's models and learning rates (Adam).
@@ -34,7 +36,9 @@ struct BenchCommand: ParsableCommand {
         guard inferenceBatch >= 1 else { throw ValidationError("--inference-batch: expected an integer >= 1, got \(inferenceBatch)") }
         guard repeats >= 1 else { throw ValidationError("--repeats: expected an integer >= 1, got \(repeats)") }
         guard !crossover || sparse else { throw ValidationError("--crossover: only with --sparse (it measures the sparse crossover)") }
-        guard !(gemm && sparse) else { throw ValidationError("--gemm and --sparse: choose one measurement") }
+        guard [gemm, sparse, sparseTraining].filter({ $0 }).count <= 1 else {
+            throw ValidationError("--gemm, --sparse and --sparse-training: choose one measurement")
+        }
     }
 
     /// The models of `--models` (nil when not given), each known to `ModelZoo`.
@@ -63,6 +67,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let compute = try makeComputeConfiguration()
         if gemm { return GemmCrossover.measure(configuration: compute, json: json) }
+        if sparseTraining { return try SparseTrainingBench.run(configuration: compute, repeats: repeats, quick: quick, json: json) }
         let chosen = try Self.modelList(models)
         if sparse {
             let sparseModels = chosen ?? SparseBench.defaultModels
