@@ -67,7 +67,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let compute = try makeComputeConfiguration()
         if gemm { return GemmCrossover.measure(configuration: compute, json: json) }
-        if sparseTraining { return try SparseTrainingBench.run(configuration: compute, repeats: repeats, quick: quick, json: json) }
+        if sparseTraining {
+            return try SparseTrainingBench.run(models: Self.modelList(models) ?? ["lenet-300-100"], configuration: compute,
+                                               repeats: repeats, quick: quick, json: json)
+        }
         let chosen = try Self.modelList(models)
         if sparse {
             let sparseModels = chosen ?? SparseBench.defaultModels

@@ -3,8 +3,9 @@ import Foundation
 import Pruning
 
 /// `rewind bench --sparse-training`: seconds per retraining epoch of LeNet-300-100
-/// pruned to 51%, 21%, 5.6% and 3.6% of its weights, through the masked dense path
-/// and through the sparse kernels (`Linear.setSparsity(pattern:)`), as a comparison
+/// (or the `--models` given) pruned to 51%, 21%, 5.6% and 3.6% of its weights
+/// (every Linear and Conv2D weight), through the masked dense path
+/// and through the sparse kernels (`setSparsity(pattern:)`), as a comparison
 /// retrains: Fashion-MNIST (random data of its shape when not installed), batch
 /// 60, SGD at lr 0.02, the mask enforced by `MaskEnforcer`, plus the test
 /// evaluation that follows each epoch. Every layer is pruned layerwise by
@@ -17,10 +18,18 @@ enum SparseTrainingBench {
         let model: String, weights_remaining: Double, path: String, epoch_seconds: Double, evaluation_seconds: Double
     }
 
-    static func run(configuration: ComputeConfiguration, repeats: Int, quick: Bool, json: Bool) throws {
+    static func run(models: [String], configuration: ComputeConfiguration, repeats: Int, quick: Bool, json: Bool) throws {
         let data = BenchCommand.loadData()
+        for model in models {
+            try run(model: model, data: data, configuration: configuration, repeats: repeats, quick: quick, json: json)
+        }
+    }
+
+    static func run(model: String, data: (pair: DatasetPair, description: String), configuration: ComputeConfiguration,
+                    repeats: Int, quick: Bool, json: Bool) throws {
         if !json {
-            print("lenet-300-100 retraining on \(data.description), batch 60, SGD lr 0.02, \(configuration.description)")
+            print("\(model) retraining on \(data.description), batch 60, SGD lr 0.02\(quick ? ", 100 batches an epoch" : ""), "
+                  + configuration.description)
             print("weights  dense s/epoch  sparse s/epoch  speed-up  dense eval s  sparse eval s")
         }
         for density in densities {
@@ -29,7 +38,7 @@ enum SparseTrainingBench {
                 for sparse in [false, true] {
                     var settings = configuration
                     settings.sparseTrainingDensity = sparse ? 1.01 : 0
-                    let network = try ModelZoo.build(Architecture(model: "lenet-300-100"))
+                    let network = try ModelZoo.build(Architecture(model: model))
                     network.configuration = settings
                     network.initialize(seed: 0)
                     let masks = try SparseBench.prune(network, to: 1 - density)
@@ -48,7 +57,7 @@ enum SparseTrainingBench {
             }
             if json {
                 for sparse in [false, true] {
-                    printJSONLine(Line(model: "lenet-300-100", weights_remaining: density, path: sparse ? "sparse" : "dense",
+                    printJSONLine(Line(model: model, weights_remaining: density, path: sparse ? "sparse" : "dense",
                                        epoch_seconds: epoch[sparse]!, evaluation_seconds: evaluation[sparse]!))
                 }
             } else {

@@ -45,10 +45,12 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
     /// kernels (`Linear.setSparsity(pattern:)`; default `measuredSparseTrainingDensity`).
     public var sparseTrainingDensity: Double
 
-    /// Density below which LeNet-300-100's layers retrain faster sparse than dense,
-    /// measured on the 2-core AMD EPYC Zen 4 (AVX-512, OpenBLAS Cooperlake kernels),
-    /// release build, batch 60, SGD: see docs/benchmarks.md (seconds per epoch at
-    /// 51%, 21%, 5.6% and 3.6% of the weights, masked dense against sparse).
+    /// Density below which pruned Linear and Conv2D layers retrain faster sparse than
+    /// dense, measured on the 2-core AMD EPYC Zen 4 (AVX-512, OpenBLAS Cooperlake
+    /// kernels), release build, batch 60, SGD (`rewind bench --sparse-training`;
+    /// docs/benchmarks.md): LeNet-300-100 and LeNet-5 epochs at 51% of the weights
+    /// ran 0.65-0.68x through the sparse kernels, at 21% 1.24-1.72x, at 5.6% and 3.6%
+    /// 1.3-4.8x. Not re-measured per machine: `REWIND_SPARSE_TRAINING_DENSITY` sets it.
     public static let measuredSparseTrainingDensity = 0.3
 
     /// The defaults, measured on the 2-core machines Rewind runs on (docs/benchmarks.md):

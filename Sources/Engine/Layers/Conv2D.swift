@@ -31,6 +31,14 @@
 /// count to `gemm` (1 inside the workers' parallel region).
 /// (`ConvolutionBatchDivision` computes the division; `SparseConvolution`, the
 /// sparse inference path, lowers the same groups.)
+///
+/// Given a pruning pattern below the crossover density (`setSparsity(pattern:)`),
+/// the three products run through the sparse kernels (`SparseWeightPattern`) on the
+/// same lowering, with the same results to float rounding:
+///
+///     y_g    = W (CSR) · cols                       (bias fused)
+///     dW    += dy_g · colsᵀ at the pattern only      (sampled dense-dense product)
+///     dcols  = Wᵀ (CSR) · dy_g
 public final class Conv2D: Layer {
     public let weight: Parameter   // [O, C, k, k]
     public let bias: Parameter?    // [O]
@@ -43,6 +51,12 @@ public final class Conv2D: Layer {
 
     /// Threads, the column budget and the parallel threshold (see `Layer.configure`).
     public private(set) var configuration = ComputeConfiguration.default
+    /// The pruning pattern given to `setSparsity(pattern:)`, if any.
+    public private(set) var sparsityPattern: Tensor?
+    /// The sparse path, when a pattern below `configuration.sparseTrainingDensity` is set.
+    private var sparse: SparseWeightPattern?
+    /// Whether forward and backward run through the sparse kernels.
+    public var trainsSparsely: Bool { sparse != nil }
 
     /// One worker's scratch: it lowers and multiplies only its own images.
     private final class Workspace {
@@ -51,6 +65,7 @@ public final class Conv2D: Layer {
         let weightGradient = Tensor(shape: [0])   // partial dW of workers after the first, [O, C·k·k]
         let biasGradient = Tensor(shape: [0])     // partial db, [O]
         var columnsHoldShare = false              // cols of the worker's whole share survive from forward
+        let sparse = SparseWorkspace()            // the sparse kernels' scratch
     }
 
     private var input: Tensor?                        // x, [B, C, H, W] (not owned)
@@ -78,7 +93,20 @@ public final class Conv2D: Layer {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    public func configure(_ configuration: ComputeConfiguration) { self.configuration = configuration }
+    public func configure(_ configuration: ComputeConfiguration) {
+        self.configuration = configuration
+        setSparsity(pattern: sparsityPattern)
+    }
+
+    /// Runs forward and backward through the sparse kernels when `pattern` (0/1, the
+    /// weight's shape: the pruning mask; nil for none) keeps fewer than
+    /// `configuration.sparseTrainingDensity` of the weights, and then lets optimizers
+    /// update only the kept weights (`Parameter.survivingIndices`). The weights must
+    /// be zero where the pattern is 0 (as after the mask is applied), and stay so.
+    public func setSparsity(pattern: Tensor?) {
+        sparsityPattern = pattern
+        sparse = SparseWeightPattern.adopt(pattern, for: weight, configuration: configuration)
+    }
 
     public func outputShape(forInputShape shape: [Int]) -> [Int] {
         precondition(shape.count == 3 && shape[0] == inChannels, "Conv2D expects [\(inChannels), H, W], got \(shape)")
@@ -133,6 +161,7 @@ public final class Conv2D: Layer {
         input = x
         let batch = x.shape[0], plane = g.outputPlane, outputSize = outChannels * plane
         let parallel = workers > 1
+        sparse?.refresh(from: weight.value)
         let w = weight.value.pointer, b = bias?.value.pointer, y = output.pointer, xs = x.pointer
         parallelFor(workers: workers) { worker in
             let space = workspaces[worker]
@@ -145,13 +174,11 @@ public final class Conv2D: Layer {
                 let target = y + start * outputSize                             // [G, O, P]
                 if count == 1 {
                     // y[o, p] = bias[o] + sum_r W[o, r] cols[r, p]
-                    if let b { for o in 0..<outChannels { (target + o * plane).update(repeating: b[o], count: plane) } }
-                    multiply(parallel, .none, .none, m: outChannels, n: plane, k: g.patchSize,
-                             w, space.columns.pointer, beta: b == nil ? 0 : 1, target)
+                    weightTimesColumns(parallel, n: plane, k: g.patchSize, w, space, bias: b, into: target)
                 } else {
                     // grouped[o, (i, p)] = sum_r W[o, r] cols[r, (i, p)];  y[i, o, p] = grouped[o, (i, p)] + bias[o]
-                    multiply(parallel, .none, .none, m: outChannels, n: count * plane, k: g.patchSize,
-                             w, space.columns.pointer, beta: 0, space.grouped.pointer)
+                    weightTimesColumns(parallel, n: count * plane, k: g.patchSize, w, space, bias: nil,
+                                       into: space.grouped.pointer)
                     ungroupByChannel(space.grouped.pointer, images: count, channels: outChannels, plane: plane,
                                      adding: b, into: target)
                 }
@@ -172,6 +199,7 @@ public final class Conv2D: Layer {
             inputGradient.reshape(to: emptyShape)
         }
         let parallel = workers > 1
+        if computesInputGradient { sparse?.refreshTransposed(from: weight.value) }
         let w = weight.value.pointer, xs = x.pointer, dys = dy.pointer, dx = inputGradient.pointer
         parallelFor(workers: workers) { worker in
             let space = workspaces[worker]
@@ -219,12 +247,22 @@ public final class Conv2D: Layer {
                     g.im2col(xs + start * g.inputSize, images: count, into: space.columns.pointer)
                 }
                 // dW[o, r] += sum_q dy_g[o, q] cols[r, q]                       (from y = W · cols)
-                multiply(parallel, .none, .transposed, m: outChannels, n: g.patchSize, k: count * plane,
-                         dyGroup, space.columns.pointer, beta: 1, dW)
+                if let sparse {
+                    sparse.sampledProduct(n: count * plane, dyGroup, space.columns.pointer, into: dW,
+                                          variant: configuration.kernelPath)
+                } else {
+                    multiply(parallel, .none, .transposed, m: outChannels, n: g.patchSize, k: count * plane,
+                             dyGroup, space.columns.pointer, beta: 1, dW)
+                }
                 if computesInputGradient {
                     // dcols[r, q] = sum_o W[o, r] dy_g[o, q]                    (from y = W · cols), into cols' buffer
-                    multiply(parallel, .transposed, .none, m: g.patchSize, n: count * plane, k: outChannels,
-                             w, dyGroup, beta: 0, space.columns.pointer)
+                    if let sparse {
+                        sparseGemm(sparse.transposed, .none, n: count * plane, dyGroup, space.columns.pointer,
+                                   workspace: space.sparse, threads: parallel ? 1 : nil, configuration: configuration)
+                    } else {
+                        multiply(parallel, .transposed, .none, m: g.patchSize, n: count * plane, k: outChannels,
+                                 w, dyGroup, beta: 0, space.columns.pointer)
+                    }
                     // dx[group] = col2im(dcols)                                  (from cols = im2col(x))
                     let dxGroup = dx + start * g.inputSize
                     dxGroup.update(repeating: 0, count: count * g.inputSize)
@@ -244,6 +282,20 @@ public final class Conv2D: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// `c [O, n] = bias + W · cols` (bias per row, nil for none), W `[O, k]`, cols the
+    /// worker's `[k, n]` columns: through the sparse kernel when training sparsely,
+    /// else the bias rows then `gemm` with beta 1.
+    private func weightTimesColumns(_ parallel: Bool, n: Int, k: Int, _ w: UnsafePointer<Float>, _ space: Workspace,
+                                    bias: UnsafePointer<Float>?, into c: UnsafeMutablePointer<Float>) {
+        if let sparse {
+            sparseGemm(sparse.matrix, .none, n: n, space.columns.pointer, bias: bias, c, workspace: space.sparse,
+                       threads: parallel ? 1 : nil, configuration: configuration)
+            return
+        }
+        if let bias { for o in 0..<outChannels { (c + o * n).update(repeating: bias[o], count: n) } }
+        multiply(parallel, .none, .none, m: outChannels, n: n, k: k, w, space.columns.pointer, beta: bias == nil ? 0 : 1, c)
     }
 
     /// `c = op(a)·op(b) + beta·c` (row-major, contiguous) through `gemm`: on one

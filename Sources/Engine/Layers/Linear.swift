@@ -5,7 +5,11 @@
 ///
 /// Dense by default (OpenBLAS sgemm). Given a pruning pattern below the crossover
 /// density (`setSparsity(pattern:)`), it trains and evaluates through the sparse
-/// kernels instead (`SparseLinearTraining`), with the same results to float rounding.
+/// kernels instead (`SparseWeightPattern`), with the same results to float rounding:
+///
+///     yᵀ [out, B] = W (CSR) · xᵀ + b,  y = (yᵀ)ᵀ
+///     dW += dyᵀ · x at the pattern (from dyᵀ [out, B] and xᵀ [in, B])
+///     dxᵀ [in, B] = Wᵀ (CSR) · dyᵀ,    dx = (dxᵀ)ᵀ
 public final class Linear: Layer {
     public let weight: Parameter   // [out, in]
     public let bias: Parameter?    // [out]
@@ -17,7 +21,12 @@ public final class Linear: Layer {
     /// The pruning pattern given to `setSparsity(pattern:)`, if any.
     public private(set) var sparsityPattern: Tensor?
     /// The sparse path, when a pattern below `configuration.sparseTrainingDensity` is set.
-    private var sparse: SparseLinearTraining?
+    private var sparse: SparseWeightPattern?
+    private let sparseWorkspace = SparseWorkspace()
+    private let transposedOutput = Tensor(shape: [0])           // yᵀ [out, B]
+    private let transposedInput = Tensor(shape: [0])            // xᵀ [in, B]
+    private let transposedOutputGradient = Tensor(shape: [0])   // dyᵀ [out, B]
+    private let transposedInputGradient = Tensor(shape: [0])    // dxᵀ [in, B]
     /// Whether forward and backward run through the sparse kernels.
     public var trainsSparsely: Bool { sparse != nil }
 
@@ -48,21 +57,7 @@ public final class Linear: Layer {
     /// the sparse path never writes their gradients, and the optimizer never moves them.
     public func setSparsity(pattern: Tensor?) {
         sparsityPattern = pattern
-        guard let pattern else {
-            sparse = nil
-            weight.survivingIndices = nil
-            return
-        }
-        precondition(pattern.shape == weight.value.shape, "Linear.setSparsity: pattern \(pattern.shape) is not \(weight.value.shape)")
-        let kept = pattern.nonZeroCount
-        if Double(kept) < configuration.sparseTrainingDensity * Double(pattern.count) {
-            let path = SparseLinearTraining(mask: pattern)
-            sparse = path
-            weight.survivingIndices = path.survivingIndices
-        } else {
-            sparse = nil
-            weight.survivingIndices = nil
-        }
+        sparse = SparseWeightPattern.adopt(pattern, for: weight, configuration: configuration)
     }
 
     public func outputShape(forInputShape shape: [Int]) -> [Int] {
@@ -75,7 +70,14 @@ public final class Linear: Layer {
         precondition(x.count == batch * inputFeatures, "Linear: input \(x.shape) does not have \(inputFeatures) features")
         input = x
         if let sparse {
-            sparse.forward(x, batch: batch, weight: weight.value, bias: bias?.value, into: output, configuration: configuration)
+            // yᵀ [out, B] = W (CSR) · xᵀ + b, x read transposed; then y [B, out]
+            sparse.refresh(from: weight.value)
+            transposedOutput.reshape(to: [outputFeatures, batch])
+            sparseGemm(sparse.matrix, batch > 1 ? .transposed : .none, n: batch, x.pointer, bias: bias?.value.pointer,
+                       transposedOutput.pointer, workspace: sparseWorkspace, configuration: configuration)
+            output.reshape(to: [batch, outputFeatures])
+            transpose(rows: outputFeatures, columns: batch, transposedOutput.pointer, output.pointer,
+                      variant: configuration.kernelPath)
             return output
         }
         output.reshape(to: [batch, outputFeatures])
@@ -95,11 +97,7 @@ public final class Linear: Layer {
         guard let x = input else { preconditionFailure("Linear.backward before forward") }
         let batch = x.shape[0]
         if let sparse {
-            biasBackward(dy, batch: batch)
-            if computesInputGradient { inputGradient.reshape(to: x.shape) }
-            sparse.backward(dy, input: x, batch: batch, weight: weight.value, weightGradient: weight.gradient,
-                            inputGradient: computesInputGradient ? inputGradient : nil, configuration: configuration)
-            inputGradient.reshape(to: computesInputGradient ? x.shape : emptyShape)
+            sparseBackward(dy, input: x, batch: batch, pattern: sparse)
             return inputGradient
         }
         // dW[o, i] += sum_b dy[b, o] x[b, i]        (dW += dyᵀ x)
@@ -114,6 +112,29 @@ public final class Linear: Layer {
              dy.pointer, weight.value.pointer, beta: 0, inputGradient.pointer,
              threads: configuration.gemmThreads(forMultiplyAdds: batch * outputFeatures * inputFeatures))
         return inputGradient
+    }
+
+    /// The backward pass through `pattern` (see the type's comment).
+    private func sparseBackward(_ dy: Tensor, input x: Tensor, batch: Int, pattern: SparseWeightPattern) {
+        let variant = configuration.kernelPath
+        biasBackward(dy, batch: batch)
+        // dyᵀ [out, B] and xᵀ [in, B]: rows of B contiguous floats for the sampled product.
+        transposedOutputGradient.reshape(to: [outputFeatures, batch])
+        transpose(rows: batch, columns: outputFeatures, dy.pointer, transposedOutputGradient.pointer, variant: variant)
+        transposedInput.reshape(to: [inputFeatures, batch])
+        transpose(rows: batch, columns: inputFeatures, x.pointer, transposedInput.pointer, variant: variant)
+        // dW[o, i] += sum_b dyᵀ[o, b] xᵀ[i, b]      only where the pattern is 1
+        pattern.sampledProduct(n: batch, transposedOutputGradient.pointer, transposedInput.pointer,
+                               into: weight.gradient.pointer, variant: variant)
+        guard computesInputGradient else { return }
+        // dxᵀ [in, B] = Wᵀ (CSR) · dyᵀ, then dx [B, in]
+        pattern.refreshTransposed(from: weight.value)
+        transposedInputGradient.reshape(to: [inputFeatures, batch])
+        sparseGemm(pattern.transposed, .none, n: batch, transposedOutputGradient.pointer, transposedInputGradient.pointer,
+                   workspace: sparseWorkspace, configuration: configuration)
+        inputGradient.reshape(to: [batch, inputFeatures])
+        transpose(rows: inputFeatures, columns: batch, transposedInputGradient.pointer, inputGradient.pointer, variant: variant)
+        inputGradient.reshape(to: x.shape)
     }
 
     /// db[o] += sum_b dy[b, o]
