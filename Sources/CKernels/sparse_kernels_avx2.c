@@ -1,6 +1,6 @@
 // AVX2/FMA micro-kernels of the sparse product (see sparse_microkernels.h): the
-// panel and matrix-vector bodies of sparse_microkernels_simd.h at 8 floats a
-// vector, and the 8x8 register transpose (also used by the AVX-512 table: the
+// panel, sampled-product and matrix-vector bodies of sparse_microkernels_simd.h
+// at 8 floats a vector, and the 8x8 register transpose (also used by the AVX-512 table: the
 // transpose is bound by memory, not by the vector width).
 //
 // Every function carries `target("avx2,fma")`, so this file compiles with the
@@ -52,12 +52,5 @@ RW_SIMD void rw_transpose_avx2(int32_t rows, int32_t cols, const float *src, ptr
         for (int32_t c = 0; c < cols; c++) dst[(ptrdiff_t)c * ldd + r] = src[(ptrdiff_t)r * lds + c];
     }
 }
-
-const rw_sparse_microkernels rw_sparse_microkernels_avx2 = {
-    .panel = panel_avx2,
-    .spmv = rw_spmv_avx2,
-    .sampled = sampled_avx2,
-    .transpose = rw_transpose_avx2,
-};
 
 #endif

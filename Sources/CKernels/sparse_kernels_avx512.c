@@ -1,7 +1,7 @@
 // AVX-512 micro-kernels of the sparse product (see sparse_microkernels.h): the
-// panel body of sparse_microkernels_simd.h at 16 floats a vector (a 64-column
-// panel is 4 vectors), with the AVX2 matrix-vector product and transpose (faster
-// or as fast; see `spmv_avx2` for the measurement).
+// panel and sampled-product bodies of sparse_microkernels_simd.h at 16 floats a
+// vector (a 64-column panel is 4 vectors), with the AVX2 matrix-vector product
+// (faster here; see `rw_spmv_avx2` for the measurement) and transpose.
 //
 // Every function carries `target("avx512f,...")`, so this file compiles with the
 // package's baseline flags and is only called after `rw_kernel_path` said so.
@@ -11,12 +11,5 @@
 #define RW_VEC_BITS 512
 #include "simd_vector.h"
 #include "sparse_microkernels_simd.h"
-
-const rw_sparse_microkernels rw_sparse_microkernels_avx512 = {
-    .panel = panel_avx512,
-    .spmv = rw_spmv_avx2,
-    .sampled = sampled_avx512,
-    .transpose = rw_transpose_avx2,
-};
 
 #endif

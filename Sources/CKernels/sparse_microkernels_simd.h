@@ -146,3 +146,12 @@ RW_SIMD void rw_spmv_avx2(const rw_csr_view *a, const float *x, ptrdiff_t incx,
     }
 }
 #endif
+
+/// This width's table: its panel and sampled product, with the AVX2 matrix-vector
+/// product (see `rw_spmv_avx2`) and transpose (bound by memory, not by the width).
+const rw_sparse_microkernels RW_NAME(rw_sparse_microkernels) = {
+    .panel = RW_NAME(panel),
+    .spmv = rw_spmv_avx2,
+    .sampled = RW_NAME(sampled),
+    .transpose = rw_transpose_avx2,
+};

@@ -52,9 +52,10 @@ public final class Conv2D: Layer {
     /// Threads, the column budget and the parallel threshold (see `Layer.configure`).
     public private(set) var configuration = ComputeConfiguration.default
     /// The pruning pattern given to `setSparsity(pattern:)`, if any.
-    public private(set) var sparsityPattern: Tensor?
+    public var sparsityPattern: Tensor? { sparsity.pattern }
+    private let sparsity = SparseTraining()
     /// The sparse path, when a pattern below `configuration.sparseTrainingDensity` is set.
-    private var sparse: SparseWeightPattern?
+    private var sparse: SparseWeightPattern? { sparsity.adopted }
     /// Whether forward and backward run through the sparse kernels.
     public var trainsSparsely: Bool { sparse != nil }
 
@@ -95,18 +96,12 @@ public final class Conv2D: Layer {
 
     public func configure(_ configuration: ComputeConfiguration) {
         self.configuration = configuration
-        setSparsity(pattern: sparsityPattern)
+        sparsity.set(sparsity.pattern, weight: weight, configuration: configuration)
     }
 
-    /// Runs forward and backward through the sparse kernels when `pattern` (0/1, the
-    /// weight's shape: the pruning mask; nil for none) keeps fewer than
-    /// `configuration.sparseTrainingDensity` of the weights, and then lets optimizers
-    /// update only the kept weights (`Parameter.survivingIndices`). The weights must
-    /// be zero where the pattern is 0 (as after the mask is applied), and stay so.
-    public func setSparsity(pattern: Tensor?) {
-        sparsityPattern = pattern
-        sparse = SparseWeightPattern.adopt(pattern, for: weight, configuration: configuration)
-    }
+    /// Trains through the sparse kernels when `pattern` (the pruning mask) is below
+    /// the crossover density; see `SparseTraining`.
+    public func setSparsity(pattern: Tensor?) { sparsity.set(pattern, weight: weight, configuration: configuration) }
 
     public func outputShape(forInputShape shape: [Int]) -> [Int] {
         precondition(shape.count == 3 && shape[0] == inChannels, "Conv2D expects [\(inChannels), H, W], got \(shape)")

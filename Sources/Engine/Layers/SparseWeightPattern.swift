@@ -106,6 +106,24 @@ final class SparseWeightPattern {
     }
 }
 
+/// A Linear or Conv2D layer's sparse-training state: the pattern it was given
+/// (`setSparsity(pattern:)`: 0/1, the weight's shape, the pruning mask; nil for
+/// none) and, when that pattern keeps fewer than `configuration.sparseTrainingDensity`
+/// of the weights, the `SparseWeightPattern` its products then run through, with
+/// optimizers updating only the kept weights (`Parameter.survivingIndices`). The
+/// weights must be zero where the pattern is 0 (as after the mask is applied), and
+/// stay so: the sparse path never writes their gradients, and the optimizer never
+/// moves them. Decided again whenever the layer's configuration changes.
+final class SparseTraining {
+    private(set) var pattern: Tensor?
+    private(set) var adopted: SparseWeightPattern?
+
+    func set(_ pattern: Tensor?, weight: Parameter, configuration: ComputeConfiguration) {
+        self.pattern = pattern
+        adopted = SparseWeightPattern.adopt(pattern, for: weight, configuration: configuration)
+    }
+}
+
 extension Network {
     /// Gives every Linear and Conv2D layer whose weight `patterns` names its pattern
     /// (0/1, the weight's shape: a pruning mask), and every other one none (see
