@@ -52,6 +52,7 @@ struct CompareCommand: ParsableCommand {
     private func compare(_ recipe: Recipe, plan: PruningPlan, stage: CompareStage, slice: Shard?) throws {
         let observer = ProgressPrinter()
         let experiment = try recipe.makeExperiment(checkpoints: URL(fileURLWithPath: checkpoints), observer: observer)
+        experiment.computeConfiguration = try makeComputeConfiguration()
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested }
         let layout = experiment.layout

@@ -75,6 +75,7 @@ struct PruneCommand: ParsableCommand {
                                     settings: settings, augmentation: recipe.data.augmentation(normalization: dense.normalization),
                                     recipeText: recipe.text,
                                     layout: RunLayout(root: denseFolder.deletingLastPathComponent()), observer: observer)
+        experiment.computeConfiguration = try makeComputeConfiguration()
         struct ChainKey: Encodable { let plan: PruningPlan; let strategy: RetrainingStrategy }
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested }
