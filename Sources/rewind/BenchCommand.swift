@@ -25,6 +25,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure seconds per retraining epoch of pruned LeNet-300-100, masked dense against sparse kernels.")
     var sparseTraining = false
     @Flag(help: "One JSON line per measurement.") var json = false
+    @Flag(help: "Time the work of a comparison end to end (the IMP reference: LeNet-300-100, 5 strategies, 10 epochs a run) instead.")
+    var imp = false
+    @Option(help: "With --imp: pruning levels (15: to 3.58% of the weights).") var rounds: Int = 15
+    @Option(help: "With --imp: worker processes (default: one per core).") var jobs: Int?
+    @Flag(help: "With --imp: keep the run folder and report (in the temporary directory).") var keep = false
 
     /// The peer script's models and learning rates (Adam).
     static let peerModels: [(name: String, learningRate: Float)] = [("lenet-300-100", 1.2e-3), ("lenet-5", 1.2e-3), ("conv-2", 2e-4)]
@@ -36,8 +41,11 @@ struct BenchCommand: ParsableCommand {
         guard inferenceBatch >= 1 else { throw ValidationError("--inference-batch: expected an integer >= 1, got \(inferenceBatch)") }
         guard repeats >= 1 else { throw ValidationError("--repeats: expected an integer >= 1, got \(repeats)") }
         guard !crossover || sparse else { throw ValidationError("--crossover: only with --sparse (it measures the sparse crossover)") }
-        guard [gemm, sparse, sparseTraining].filter({ $0 }).count <= 1 else {
-            throw ValidationError("--gemm, --sparse and --sparse-training: choose one measurement")
+        guard rounds >= 1 else { throw ValidationError("--rounds: expected an integer >= 1, got \(rounds)") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs: expected an integer >= 1, got \(jobs)") }
+        guard imp || (rounds == 15 && jobs == nil && !keep) else { throw ValidationError("--rounds, --jobs and --keep: only with --imp") }
+        guard [gemm, sparse, sparseTraining, imp].filter({ $0 }).count <= 1 else {
+            throw ValidationError("--gemm, --sparse, --sparse-training and --imp: choose one measurement")
         }
     }
 
@@ -65,6 +73,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if imp {
+            return try IMPBench.run(rounds: rounds, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, keep: keep, json: json)
+        }
         let compute = try makeComputeConfiguration()
         if gemm { return GemmCrossover.measure(configuration: compute, json: json) }
         if sparseTraining {

@@ -15,8 +15,12 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Store masked weights as CSR (data, indices, indptr), compressed.") var sparse = false
     @Flag(help: "Leave out optimizer state (smaller; the export cannot resume training).") var dropOptimizer = false
 
+    func validate() throws {
+        try OutputLocation.checkFile(out, option: "--out")
+    }
+
     func run() throws {
-        var contents = try CheckpointFile.read(from)
+        var contents = try UntrustedCheckpoint.read(from)
         if dropOptimizer { contents.optimizer = nil }
         if sparse && contents.masks.isEmpty {
             print("note: \(from) has no masks, so nothing is stored as CSR (prune it first)", to: &standardError)

@@ -15,5 +15,17 @@ struct Rewind: ParsableCommand {
           rewind export --from pruned.h5 --sparse --out pruned-sparse.h5
         """,
         subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, ReportCommand.self, StatusCommand.self,
-                      EvalCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self])
+                      EvalCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self, ProbeCheckpointCommand.self])
+
+    /// Parses and runs the command; a filesystem error from Foundation is printed as
+    /// one line `path: cause` (`OutputLocation.describe`), everything else as the
+    /// argument parser prints it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: OutputLocation.describe(error).map(CommandFailure.init) ?? error)
+        }
+    }
 }

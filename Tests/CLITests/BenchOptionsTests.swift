@@ -18,8 +18,11 @@ final class BenchOptionsTests: XCTestCase {
             (["--models", "lenet-300-100,nope"], [:], "--models: unknown model 'nope'"),
             (["--sparse", "--models", "nope"], [:], "--models: unknown model 'nope'"),
             (["--crossover"], [:], "--crossover: only with --sparse"),
-            (["--gemm", "--sparse"], [:], "--gemm, --sparse and --sparse-training: choose one"),
-            (["--sparse", "--sparse-training"], [:], "--gemm, --sparse and --sparse-training: choose one"),
+            (["--gemm", "--sparse"], [:], "--gemm, --sparse, --sparse-training and --imp: choose one"),
+            (["--sparse", "--sparse-training"], [:], "--gemm, --sparse, --sparse-training and --imp: choose one"),
+            (["--imp", "--rounds", "0"], [:], "--rounds: expected an integer >= 1, got 0"),
+            (["--imp", "--jobs", "0"], [:], "--jobs: expected an integer >= 1, got 0"),
+            (["--rounds", "3"], [:], "--rounds, --jobs and --keep: only with --imp"),
             (["--gemm"], ["REWIND_THREADS": "many"], "environment variable REWIND_THREADS: expected an integer >= 1, got 'many'"),
             (["--gemm"], ["REWIND_KERNELS": "sse9"], "environment variable REWIND_KERNELS: expected automatic, portable, avx2+fma, avx512"),
         ]

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the `rewind` executable that `swift test` built beside the test bundle.
@@ -13,13 +14,9 @@ struct RewindProcess {
 
     /// The `rewind` binary in the build folder of this test run.
     static func executable() throws -> URL {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        for folder in candidates {
-            let url = folder.appendingPathComponent("rewind")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw XCTSkip("the rewind executable was not built beside the tests (looked in \(candidates.map(\.path)))")
+        let (url, searched) = builtRewindExecutable()
+        guard let url else { throw XCTSkip("the rewind executable was not built beside the tests (looked in \(searched))") }
+        return url
     }
 
     /// Runs `rewind arguments` in `folder` and waits for it; `environment` adds to
@@ -51,7 +48,9 @@ struct RewindProcess {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = folder
         let id = UUID().uuidString
         let output = folder.appendingPathComponent(".out-\(id)"), error = folder.appendingPathComponent(".err-\(id)")

@@ -54,8 +54,10 @@ public final class Linear: Layer {
     /// the crossover density; see `SparseTraining`.
     public func setSparsity(pattern: Tensor?) { sparsity.set(pattern, weight: weight, configuration: configuration) }
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] {
-        precondition(shape.reduce(1, *) == inputFeatures, "Linear expects \(inputFeatures) features, got \(shape)")
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard ResourceLimits.elementCount(of: shape) == inputFeatures else {
+            throw LayerShapeError("expects \(inputFeatures) features, got \(shape)")
+        }
         return [outputFeatures]
     }
 

@@ -10,7 +10,7 @@ public final class ReLU: Layer {
 
     public init() {}
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] { shape }
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] { shape }
 
     public func configure(_ configuration: ComputeConfiguration) { kernelPath = configuration.kernelPath }
 

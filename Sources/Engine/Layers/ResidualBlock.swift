@@ -77,7 +77,9 @@ public final class ResidualBlock: Layer {
         for layer in sublayers + [relu1, relu2] { layer.configure(configuration) }
     }
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] { conv1.outputShape(forInputShape: shape) }
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        try conv1.outputShape(forInputShape: shape)
+    }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         // h = relu(bn1(conv1(x)))

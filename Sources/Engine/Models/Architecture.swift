@@ -16,6 +16,20 @@ public struct Architecture: Codable, Equatable, Sendable {
         self.classes = classes
         self.dropout = dropout
     }
+
+    enum CodingKeys: String, CodingKey { case model, inputShape, classes, dropout }
+
+    /// Decodes the JSON a checkpoint stores; only `model` is required, the other
+    /// fields take `init`'s defaults when absent (checkpoints written before a field
+    /// existed, or by other tools, stay readable).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = Architecture(model: "")
+        model = try container.decode(String.self, forKey: .model)
+        inputShape = try container.decodeIfPresent([Int].self, forKey: .inputShape) ?? defaults.inputShape
+        classes = try container.decodeIfPresent(Int.self, forKey: .classes) ?? defaults.classes
+        dropout = try container.decodeIfPresent(Float.self, forKey: .dropout) ?? defaults.dropout
+    }
 }
 
 /// Per-channel input normalisation, `x' = (x - mean[c]) / std[c]`, computed on the
