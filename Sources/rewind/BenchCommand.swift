@@ -3,7 +3,7 @@ import Engine
 import Foundation
 
 /// `rewind bench`: training and inference throughput, measured after a warm-up and
-/// excluding data loading, as ../shared/bench/torch_train_bench.py measures PyTorch
+/// excluding data loading, as the peer script torch_train_bench.py measures PyTorch
 /// (Adam, the peer's learning rates; Fashion-MNIST when installed, else random data
 /// of the same shape). Report ratios against the peer run in the same session.
 struct BenchCommand: ParsableCommand {
