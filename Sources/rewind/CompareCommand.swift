@@ -103,6 +103,7 @@ struct CompareCommand: ParsableCommand {
         let run = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
         let levels = try recipe.levelSchedule()
         let experiment = try recipe.makeExperiment(observer: ProgressPrinter())
+        experiment.computeConfiguration = try makeComputeConfiguration()
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested || parentDied() }
         while let line = readLine() {
@@ -152,6 +153,7 @@ struct CompareCommand: ParsableCommand {
         if dryRun { return }
 
         let experiment = try recipe.makeExperiment(observer: observer)
+        experiment.computeConfiguration = try makeComputeConfiguration()
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested || parentDied() }
         try recipe.saveSnapshot(in: run)

@@ -85,6 +85,7 @@ struct StabilityCommand: ParsableCommand {
 
         let observer = ProgressPrinter()
         let experiment = try recipe.makeExperiment(observer: observer)
+        experiment.computeConfiguration = try makeComputeConfiguration()
         for seed in Set(units.map(\.0)).subtracting(seeds).sorted() {
             try requireDenseStage(recipe, run: run, experiment: experiment, seed: seed)
         }
