@@ -7,6 +7,13 @@ import Engine
 /// weights and their optimizer state (momentum, Adam's moments) are zeroed. With
 /// value, gradient and state all zero, neither SGD (with momentum, Nesterov or
 /// weight decay) nor Adam can move a pruned weight: it stays exactly 0.
+///
+/// Parameters that train through the sparse kernels (`Parameter.survivingIndices` set:
+/// layers below the sparse-training density) need none of this: their gradient is
+/// computed, and their weights and optimizer state updated, only at surviving
+/// positions, so pruned entries are never written and stay 0 (SparseTrainingTests
+/// checks it over SGD, Nesterov and Adam steps). They are skipped, which is most of
+/// what enforcement costs at high sparsity.
 public final class MaskEnforcer: TrainingHook {
     public let mask: Mask
     private var parameters: [(name: String, parameter: Parameter)] = []
@@ -19,11 +26,11 @@ public final class MaskEnforcer: TrainingHook {
     }
 
     public func afterBackward(_ network: Network) {
-        for (name, p) in parameters { mask.multiply(p.gradient, name) }
+        for (name, p) in parameters where p.survivingIndices == nil { mask.multiply(p.gradient, name) }
     }
 
     public func afterStep(_ network: Network, optimizer: Optimizer) {
-        for (name, p) in parameters {
+        for (name, p) in parameters where p.survivingIndices == nil {
             mask.multiply(p.value, name)
             for (_, slot) in optimizer.state(for: name) { mask.multiply(slot, name) }
         }
