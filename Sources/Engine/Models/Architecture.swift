@@ -9,12 +9,17 @@ public struct Architecture: Codable, Equatable, Sendable {
     public var classes: Int
     /// Dropout probability after each hidden fully connected layer (0: none).
     public var dropout: Float
+    /// The network's nodes when `model` is "graph" (imported from ONNX or declared in
+    /// a recipe); nil for the zoo's models (and absent from their JSON).
+    public var graph: GraphSpec?
 
-    public init(model: String, inputShape: [Int] = [1, 28, 28], classes: Int = 10, dropout: Float = 0) {
+    public init(model: String, inputShape: [Int] = [1, 28, 28], classes: Int = 10, dropout: Float = 0,
+                graph: GraphSpec? = nil) {
         self.model = model
         self.inputShape = inputShape
         self.classes = classes
         self.dropout = dropout
+        self.graph = graph
     }
 }
 

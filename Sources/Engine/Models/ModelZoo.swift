@@ -18,6 +18,7 @@ public enum ModelZoo {
 
     /// Builds an uninitialised network for `architecture`.
     public static func build(_ architecture: Architecture) throws -> Network {
+        if architecture.model == GraphSpec.modelName { return try GraphNetwork.make(architecture) }
         guard let builder = builders[architecture.model] else {
             throw EngineError.unknownModel(architecture.model, known: names)
         }
