@@ -45,7 +45,7 @@ extension Recipe {
             seeds = [UInt64(seed)]
         }
         let data = try parseData(&top)
-        var architecture = try parseModel(&top)
+        var architecture = try parseModel(&top, inputShape: data.exampleShape, classes: data.classes)
         architecture.inputShape = data.exampleShape
         architecture.classes = data.classes
         _ = try ModelZoo.build(architecture)   // unknown models fail here with the list of known ones
@@ -69,6 +69,10 @@ extension Recipe {
         var data = DataSettings()
         data.dataset = try section.choice("dataset", DataSettings.Source.self) ?? .fashionMNIST
         data.path = try section.string("path")
+        if let npz = try section.string("npz") {   // data: {npz: file.npz}
+            if section.keys.contains("dataset") || data.path != nil { throw section.error("npz", section.node("npz"), "give either npz or dataset/path, not both") }
+            (data.dataset, data.path) = (.npz, npz)
+        }
         data.trainLimit = try section.int("train_limit", minimum: 1, expected: "a positive integer")
         data.testLimit = try section.int("test_limit", minimum: 1, expected: "a positive integer")
         data.augment = try section.bool("augment")
@@ -80,7 +84,7 @@ extension Recipe {
             data.syntheticNoise = Float(try synthetic.double("noise", 0...100, expected: "a number in [0, 100]") ?? Double(data.syntheticNoise))
             try synthetic.finish(allowed: ["train", "test", "classes", "side", "noise"])
         }
-        try section.finish(allowed: ["dataset", "path", "train_limit", "test_limit", "augment", "synthetic"])
+        try section.finish(allowed: ["dataset", "path", "npz", "train_limit", "test_limit", "augment", "synthetic"])
         if let missing = data.missingFile {
             let key = data.path == nil ? "dataset" : "path"
             throw section.error(key, section.node(key), missing.description)
@@ -88,7 +92,7 @@ extension Recipe {
         return data
     }
 
-    static func parseModel(_ top: inout YAMLMapping) throws -> Architecture {
+    static func parseModel(_ top: inout YAMLMapping, inputShape: [Int] = [1, 28, 28], classes: Int = 10) throws -> Architecture {
         guard let node = top.node("model") else {
             throw top.error("model", nil, "missing; expected a model name (\(ModelZoo.names.joined(separator: ", ")))")
         }
@@ -99,6 +103,7 @@ extension Recipe {
             return Architecture(model: s.string)
         }
         var section = try YAMLMapping(file: top.file, path: "model", node: node)
+        if let graph = try parseGraphModel(&section, inputShape: inputShape, classes: classes) { return graph }
         guard let name = try section.string("name") else { throw section.error("name", nil, "missing; expected a model name") }
         guard ModelZoo.builders[name] != nil else {
             throw section.error("name", section.node("name"), "expected one of \(ModelZoo.names.joined(separator: ", ")), got '\(name)'")
