@@ -57,7 +57,8 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Engine", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         // Runs python3 with onnx, onnxruntime and torch (skipped when they are missing).
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Checkpoint", "Engine", "Recipes"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Checkpoint", "Engine", "Recipes", "TestSupport"],
+                    exclude: ["Python"]),
         .testTarget(name: "CLITests", dependencies: ["rewind"]),
         // Runs the built `rewind` binary (next to the test bundle) against a real
         // one-node Slurm started by scripts/slurm-local-cluster.sh.
