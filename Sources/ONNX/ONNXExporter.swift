@@ -17,7 +17,8 @@ import Foundation
 /// Initializers keep Rewind's parameter names ("fc1.weight", "layer1.0.bn1.running_mean"),
 /// which are PyTorch's. Masked weights are written with their pruned entries zero,
 /// and each mask as a side initializer "<weight>.rewind_mask" (uint8, same shape,
-/// read by no node), so `rewind import` of the file restores the masks.
+/// read by no node), so `rewind import` of the file restores the masks. A declared
+/// network's initialisation scheme is kept in the metadata entry `rewind.initialization`.
 public enum ONNXExporter {
     public static let opsetVersion: Int64 = 17
     public static let irVersion: Int64 = 8
@@ -57,6 +58,12 @@ public enum ONNXExporter {
         model.opsetImport = [opset]
         model.producerName = "rewind"
         model.graph = graph
+        if let scheme = network.architecture.graph?.initialization {
+            var entry = Onnx_StringStringEntryProto()
+            entry.key = ONNXImporter.initializationKey
+            entry.value = scheme
+            model.metadataProps = [entry]
+        }
         return model
     }
 

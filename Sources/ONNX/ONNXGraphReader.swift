@@ -255,8 +255,10 @@ struct GraphReader {
             for (onnx, rewind) in zip([shift.name, mean.name, variance.name], ["bias", "running_mean", "running_var"]) { note(onnx, "\(name).\(rewind)") }
             let onnxMomentum = try attributes.float("momentum") ?? 0.9
             guard (0...1).contains(onnxMomentum) else { throw fail("momentum \(onnxMomentum) is outside [0, 1]") }
+            // PyTorch's momentum, rounded to 6 decimals: 1 - 0.9 in float32 is 0.100000024, PyTorch's 0.1.
+            let momentum = Float((Double(1 - onnxMomentum) * 1e6).rounded() / 1e6)
             try append(GraphNode(.batchnorm, name: name, in: channels, epsilon: try attributes.float("epsilon") ?? 1e-5,
-                                 momentum: 1 - onnxMomentum), reading: [try value(0)])
+                                 momentum: momentum), reading: [try value(0)])
         case "Sub", "Div":
             guard nodes.isEmpty, node.input.count == 2, values[node.input[0]] == -1, let c = try constant(1) else {
                 throw fail("\(node.opType) is supported only as input normalisation: the network input \(node.opType == "Sub" ? "minus" : "divided by") a per-channel constant, before any other node")

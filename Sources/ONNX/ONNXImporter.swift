@@ -44,6 +44,8 @@ public enum ONNXImporter {
                                             "Gemm", "GlobalAveragePool", "Identity", "MatMul", "MaxPool", "Relu", "Reshape", "Sub"]
     /// Suffix of the side tensors holding pruning masks ("fc1.weight.rewind_mask").
     public static let maskSuffix = ".rewind_mask"
+    /// Model metadata key of a declared network's initialisation scheme (written by `ONNXExporter`).
+    public static let initializationKey = "rewind.initialization"
 
     /// Imports the model at `path`. `inputShape` (`[C, H, W]`) is needed only when the
     /// model's input is `[N, D]` and D is not a square (`[N, 784]` is read as
@@ -51,6 +53,13 @@ public enum ONNXImporter {
     public static func read(_ path: String, inputShape: [Int]? = nil, normalization: Normalization? = nil) throws -> ONNXImport {
         let model = try ONNXFile.read(path)
         var graph = GraphReader(file: path, graph: model.graph)
-        return try graph.read(inputShape: inputShape, normalization: normalization)
+        var imported = try graph.read(inputShape: inputShape, normalization: normalization)
+        if let scheme = model.metadataProps.first(where: { $0.key == initializationKey })?.value {
+            guard GraphSpec.initializations[scheme] != nil else {
+                throw ONNXError(file: path, "metadata \(initializationKey) is '\(scheme)'; expected one of \(GraphSpec.initializations.keys.sorted().joined(separator: ", "))")
+            }
+            imported.architecture.graph?.initialization = scheme
+        }
+        return imported
     }
 }

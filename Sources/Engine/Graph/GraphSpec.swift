@@ -20,8 +20,10 @@ public struct GraphSpec: Codable, Equatable, Sendable {
     /// BatchNorm scales at 1 and shifts at 0.
     public var initialization: String?
 
+    /// `nodes` with every default written out (`GraphNode.withDefaults`), so two
+    /// descriptions of one network compare equal however they were written.
     public init(nodes: [GraphNode], initialization: String? = nil) {
-        self.nodes = nodes
+        self.nodes = nodes.map(\.withDefaults)
         self.initialization = initialization
     }
 
@@ -79,6 +81,22 @@ public struct GraphNode: Codable, Equatable, Sendable {
         self.epsilon = epsilon
         self.momentum = momentum
         self.p = p
+    }
+
+    /// This node with its op's defaults written out: bias true (linear, conv), stride 1
+    /// and padding 0 (conv), stride = kernel (pools), epsilon 1e-5 and momentum 0.1
+    /// (batchnorm), p 0.5 (dropout).
+    public var withDefaults: GraphNode {
+        var node = self
+        switch op {
+        case .linear: node.bias = bias ?? true
+        case .conv: (node.bias, node.stride, node.padding) = (bias ?? true, stride ?? 1, padding ?? 0)
+        case .maxpool, .avgpool: node.stride = stride ?? kernel
+        case .batchnorm: (node.epsilon, node.momentum) = (epsilon ?? 1e-5, momentum ?? 0.1)
+        case .dropout: node.p = p ?? 0.5
+        case .relu, .flatten, .globalavgpool, .add: break
+        }
+        return node
     }
 
     /// The indices this node reads, with the default (the previous node) filled in.
