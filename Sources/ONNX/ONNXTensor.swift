@@ -30,7 +30,7 @@ enum ONNXTensor {
     /// A float32 tensor of `proto`'s shape and values (FLOAT or DOUBLE data).
     static func floats(_ proto: Onnx_TensorProto, file: String) throws -> Tensor {
         guard proto.dataLocation != .external else {
-            throw ONNXError(file: file, "tensor '\(proto.name)' keeps its data in an external file; re-export with the weights inside the model")
+            throw ONNXError(file: file, "tensor '\(proto.name)' keeps its data in an external file; re-export with the weights inside the model (torch.onnx.export(..., external_data=False))")
         }
         let count = try elementCount(proto, file: file)
         let shape = proto.dims.map { Int($0) }
@@ -67,26 +67,25 @@ enum ONNXTensor {
         let count = try elementCount(proto, file: file)
         switch proto.dataType {
         case Int32(Onnx_TensorProto.DataType.int64.rawValue):
-            if proto.hasRawData {
-                try checkBytes(proto, count: count, width: 8, file: file)
-                return proto.rawData.withUnsafeBytes { raw in
-                    (0..<count).map { Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
-                }
-            }
-            try checkCount(proto, proto.int64Data.count, expected: count, file: file)
-            return proto.int64Data.map { Int($0) }
+            return try littleEndian(Int64.self, proto, count: count, typed: proto.int64Data, file: file)
         case Int32(Onnx_TensorProto.DataType.int32.rawValue):
-            if proto.hasRawData {
-                try checkBytes(proto, count: count, width: 4, file: file)
-                return proto.rawData.withUnsafeBytes { raw in
-                    (0..<count).map { Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) }
-                }
-            }
-            try checkCount(proto, proto.int32Data.count, expected: count, file: file)
-            return proto.int32Data.map { Int($0) }
+            return try littleEndian(Int32.self, proto, count: count, typed: proto.int32Data, file: file)
         default:
             throw ONNXError(file: file, "tensor '\(proto.name)' has data type \(typeName(proto.dataType)); expected int64 or int32")
         }
+    }
+
+    /// `count` integers of type `T`, from `raw_data` (little-endian) or else the typed field `typed`.
+    private static func littleEndian<T: FixedWidthInteger>(_: T.Type, _ proto: Onnx_TensorProto, count: Int, typed: [T],
+                                                            file: String) throws -> [Int] {
+        if proto.hasRawData {
+            try checkBytes(proto, count: count, width: MemoryLayout<T>.size, file: file)
+            return proto.rawData.withUnsafeBytes { raw in
+                (0..<count).map { Int(T(littleEndian: raw.loadUnaligned(fromByteOffset: MemoryLayout<T>.size * $0, as: T.self))) }
+            }
+        }
+        try checkCount(proto, typed.count, expected: count, file: file)
+        return typed.map { Int($0) }
     }
 
     /// 0/1 mask values of a UINT8 or BOOL tensor (Rewind's pruning masks), as floats.
