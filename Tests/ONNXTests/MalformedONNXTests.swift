@@ -69,6 +69,28 @@ final class MalformedONNXTests: XCTestCase {
         XCTAssertTrue(message.contains("tensor 'fc1.bias' has 7 bytes of data; its shape [300] needs 1200"), message)
     }
 
+    func testExternalDataMustStayBesideTheModelAndInsideItsFile() throws {
+        var model = try validModel()
+        let index = model.graph.initializer.firstIndex { $0.name == "fc1.weight" }!
+        func external(_ entries: [(String, String)]) -> Onnx_TensorProto {
+            var tensor = model.graph.initializer[index]
+            tensor.clearRawData()
+            tensor.dataLocation = .external
+            tensor.externalData = entries.map {
+                var entry = Onnx_StringStringEntryProto()
+                (entry.key, entry.value) = $0
+                return entry
+            }
+            return tensor
+        }
+        model.graph.initializer[index] = external([("location", "../elsewhere.bin")])
+        let escaping = try importError(try model.serializedBytes(), file: "escaping.onnx")
+        XCTAssertTrue(escaping.contains("tensor 'fc1.weight' has external data at '../elsewhere.bin'; expected a file name beside the model"), escaping)
+        model.graph.initializer[index] = external([("location", "missing.bin")])
+        let missing = try importError(try model.serializedBytes(), file: "missing-data.onnx")
+        XCTAssertTrue(missing.contains("keeps its data in 'missing.bin', which cannot be read"), missing)
+    }
+
     func testUnsupportedAttributesAreNamed() throws {
         var model = try validModel()
         var conv = Onnx_NodeProto()
