@@ -3,8 +3,12 @@
 # /tmp, started without systemd: for Rewind's Slurm integration tests, and for trying
 # `rewind compare RECIPE --slurm --submit` on one machine.
 #
+#   scripts/slurm-local-cluster.sh install
+#       installs Debian's slurm-wlm and munge with apt-get (as root). `start` never
+#       installs anything: it says what is missing.
 #   scripts/slurm-local-cluster.sh start [--dir DIR] [--cpus N]
-#       installs slurm-wlm and munge with apt-get if missing, writes the config, munge
+#       checks that slurm-wlm and munge are installed and that every folder above DIR
+#       can be traversed by other users, writes the config, munge
 #       key and slurm.conf into DIR, starts munged, slurmctld and slurmd in the
 #       background, waits until the node is idle, and prints `export SLURM_CONF=...`.
 #       --cpus declares N CPUs (default: nproc; more than nproc oversubscribes the
@@ -20,12 +24,13 @@
 # DIR defaults to $REWIND_SLURM_DIR, else /tmp/rewind-slurm. Runs as root (slurmd and
 # munged need it). Nothing is killed by name: only the PIDs this script started, plus
 # slurmstepd processes that carry this cluster's token in their environment.
-# Known ground: /work/shared/SLURM.md (munged wants its socket folder 0755 and its key
-# 0400; the node is named localhost; no accounting daemon, so job states come from
-# squeue, `scontrol show job` or the jobcomp file DIR/jobcomp.txt).
+# Known ground: munged wants its socket folder 0755 and its key 0400, and every folder
+# above the socket world-traversable; the node is named localhost; there is no
+# accounting daemon, so job states come from squeue, `scontrol show job` or the
+# jobcomp file DIR/jobcomp.txt.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|env [--dir DIR] [--cpus N]" >&2; exit 2; }
+usage() { echo "usage: $0 install|start|stop|env [--dir DIR] [--cpus N]" >&2; exit 2; }
 fail() { echo "slurm-local-cluster: $*" >&2; exit 1; }
 
 command=${1:-}; [[ -n $command ]] || usage; shift
@@ -114,19 +119,44 @@ free_port() {
     echo "$port"
 }
 
-# Installs slurm-wlm and munge from Debian if a daemon or client is missing.
-install_if_missing() {
-    local tool missing=0
-    for tool in munged slurmctld slurmd sbatch squeue scancel scontrol sinfo; do
-        command -v "$tool" >/dev/null || missing=1
-    done
-    [[ $missing == 0 ]] && return 0
-    command -v apt-get >/dev/null || fail "slurm-wlm and munge are not installed and apt-get is not available"
-    echo "slurm-local-cluster: installing slurm-wlm and munge" >&2
+slurm_tools=(munged slurmctld slurmd sbatch squeue scancel scontrol sinfo)
+
+# The Slurm and munge programs that are not on the PATH.
+missing_tools() {
+    local tool
+    for tool in "${slurm_tools[@]}"; do command -v "$tool" >/dev/null || echo "$tool"; done
+}
+
+# `install`: slurm-wlm and munge from Debian.
+install_slurm() {
+    [[ $(id -u) == 0 ]] || fail "install needs root (apt-get)"
+    command -v apt-get >/dev/null || fail "apt-get is not available: install Slurm (slurmctld, slurmd, clients) and munge yourself"
     export DEBIAN_FRONTEND=noninteractive
     apt-get install -y -qq slurm-wlm munge >/dev/null 2>&1 \
         || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq slurm-wlm munge >/dev/null 2>&1; } \
         || fail "apt-get could not install slurm-wlm and munge"
+    echo "slurm-local-cluster: slurm-wlm and munge installed" >&2
+}
+
+# Fails unless every program is there; never installs.
+require_tools() {
+    local missing
+    missing=$(missing_tools | tr '\n' ' ')
+    [[ -z $missing ]] || fail "not installed: ${missing% }; run '$0 install' (apt-get install slurm-wlm munge, as root)"
+}
+
+# Fails if a folder above DIR cannot be traversed by other users: munged refuses a
+# socket it believes others cannot reach ("socket did not happen").
+require_traversable_parents() {
+    local folder mode
+    folder=$(dirname "$dir")
+    while [[ $folder != / ]]; do
+        if [[ -d $folder ]]; then
+            mode=$(stat -c %a "$folder")
+            (( (8#$mode & 1) != 0 )) || fail "--dir $dir: the folder $folder above it has mode $mode, not traversable by other users (munged needs o+x on every folder above its socket); chmod o+x $folder, or choose a --dir under /tmp"
+        fi
+        folder=$(dirname "$folder")
+    done
 }
 
 write_config() {
@@ -198,11 +228,12 @@ wait_for() {
 node_idle() { [[ $(SLURM_CONF=$conf sinfo -h -n localhost -o %T 2>/dev/null) == idle* ]]; }
 
 start_cluster() {
+    require_traversable_parents
     [[ $(id -u) == 0 ]] || fail "start needs root (munged and slurmd run as root)"
     for name in "${daemons[@]}"; do
         alive "$(pid_of "$name")" && fail "a cluster is already running in $dir ($name pid $(pid_of "$name")); stop it first"
     done
-    install_if_missing
+    require_tools
     # From here on, any failure or signal stops what was started.
     trap 'status=$?; [[ $status == 0 ]] || { echo "slurm-local-cluster: start failed; stopping what was started" >&2; stop_cluster; }' EXIT
     trap 'exit 130' INT TERM
@@ -228,6 +259,7 @@ start_cluster() {
 }
 
 case $command in
+    install) install_slurm ;;
     start) start_cluster ;;
     stop) [[ -d $dir ]] || fail "no cluster folder $dir"; stop_cluster; echo "slurm-local-cluster: stopped ($dir)" >&2 ;;
     env) [[ -f $conf ]] || fail "no cluster in $dir (run start first)"; echo "export SLURM_CONF=$conf" ;;

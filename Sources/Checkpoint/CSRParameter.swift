@@ -14,6 +14,28 @@ enum CSRParameter {
 
     /// The CSR form of `values` under `mask`. Throws if a weight outside the mask is
     /// non-zero (the sparse form would silently drop it) or the tensor is a scalar.
+    /// Whether `values` is exactly zero wherever `mask` is 0 (same shapes).
+    static func isZeroOutside(_ values: Tensor, mask: Tensor) -> Bool {
+        guard values.shape == mask.shape else { return false }
+        for i in 0..<values.count where mask[i] == 0 && values[i] != 0 { return false }
+        return true
+    }
+
+    /// The values at the mask's kept positions, in row-major (CSR) order.
+    static func storedValues(_ values: Tensor, mask: Tensor) -> [Float] {
+        (0..<mask.count).filter { mask[$0] != 0 }.map { values[$0] }
+    }
+
+    /// The dense tensor of `mask`'s shape holding `stored` at its kept positions (the
+    /// inverse of `storedValues`); nil when the counts differ.
+    static func expand(_ stored: Tensor, mask: Tensor) -> Tensor? {
+        let kept = (0..<mask.count).filter { mask[$0] != 0 }
+        guard stored.count == kept.count else { return nil }
+        let tensor = Tensor(shape: mask.shape)
+        for (j, i) in kept.enumerated() { tensor[i] = stored[j] }
+        return tensor
+    }
+
     static func encode(_ values: Tensor, mask: Tensor) throws -> CSRMatrix {
         precondition(values.shape == mask.shape, "CSRParameter: mask \(mask.shape) for tensor \(values.shape)")
         guard !values.shape.isEmpty else { throw Problem(message: "a scalar parameter cannot be stored as CSR") }

@@ -62,6 +62,13 @@ struct CheckpointReader {
     private func readContents(of root: HDF5Group) throws -> CheckpointContents {
         typealias Name = CheckpointSchema.RootAttribute
         try checkFormatAndVersion(root)
+        let required = [Name.architecture, Name.normalization, Name.step, Name.epoch, Name.seed]
+        let missing = try required.filter { try !root.hasAttribute($0) }
+        guard missing.isEmpty else {
+            throw CheckpointError(.missing, file: path, "missing root attribute\(missing.count > 1 ? "s" : "") "
+                                  + missing.map { "'\($0)'" }.joined(separator: ", ") + " (schema v1 requires "
+                                  + required.joined(separator: ", ") + ")")
+        }
         let architecture = try decodeJSON(Architecture.self, root, Name.architecture)
         let validator = try CheckpointValidator(architecture: architecture, file: path)
         let normalization = try decodeJSON(Normalization.self, root, Name.normalization)
@@ -89,13 +96,14 @@ struct CheckpointReader {
                     throw validator.location(Group.masks, name).error(.unexpected, "duplicates the mask implied by the "
                                                                       + "CSR structure of /params/\(name)")
                 }
+                try validator.checkMaskAgreement(name, mask: mask, parameters: parameters)
                 masks[name] = mask
             }
         }
         let buffers = try root.contains(Group.buffers) ? try readBuffers(root.openGroup(Group.buffers), validator) : [:]
         try validator.checkPresent(validator.bufferNames, in: Set(buffers.keys), group: Group.buffers, what: "buffer")
         let optimizer = try root.contains(Group.optimizer)
-            ? try readOptimizer(root.openGroup(Group.optimizer), validator) : nil
+            ? try readOptimizer(root.openGroup(Group.optimizer), csrMasks: csrMasks, validator) : nil
         let metrics = try root.contains(Group.metrics) ? try readMetrics(root.openGroup(Group.metrics)) : [:]
 
         return CheckpointContents(architecture: architecture, normalization: normalization, parameters: parameters,
@@ -160,8 +168,9 @@ struct CheckpointReader {
     }
 
     /// `/optimizer`: attrs kind, step_count, hyperparameters; one group per slot of
-    /// float32 datasets named and shaped like the parameters.
-    private func readOptimizer(_ group: HDF5Group, _ validator: CheckpointValidator) throws -> OptimizerSnapshot {
+    /// float32 datasets named and shaped like the parameters, or, in a sparse export,
+    /// holding only the values at a CSR parameter's stored positions (`csr_structure`).
+    private func readOptimizer(_ group: HDF5Group, csrMasks: [String: Tensor], _ validator: CheckpointValidator) throws -> OptimizerSnapshot {
         typealias Name = CheckpointSchema.OptimizerAttribute
         try checkAttributes(of: group, are: [Name.kind, Name.stepCount, Name.hyperparameters])
         let kind = try group.stringAttribute(Name.kind)
@@ -169,9 +178,29 @@ struct CheckpointReader {
         let hyperparameters = try decodeJSON([String: Double].self, group, Name.hyperparameters)
         var slots: [String: [String: Tensor]] = [:]
         for slot in try group.childNames() {
-            slots[slot] = try readTensors(in: group.openGroup(slot), as: .float32, validator) { name, at in
-                try validator.parameterShape(name, at: at)
+            let slotGroup = try group.openGroup(slot)
+            var tensors: [String: Tensor] = [:]
+            for name in try slotGroup.childNames() {
+                let at = slotGroup.location.child(name)
+                let shape = try validator.parameterShape(name, at: at)
+                let dataset = try slotGroup.openDataset(name)
+                if try dataset.hasAttribute(CheckpointSchema.CSR.structureAttribute) {
+                    // A sparse export's slot values, in the CSR order of their weight.
+                    let structure = try dataset.stringAttribute(CheckpointSchema.CSR.structureAttribute)
+                    guard structure == "/\(CheckpointSchema.Group.parameters)/\(name)", let mask = csrMasks[name] else {
+                        throw at.error(.invalidValue, "csr_structure is '\(structure)'; expected the CSR group /\(CheckpointSchema.Group.parameters)/\(name)")
+                    }
+                    let kept = mask.values.reduce(0) { $0 + Int($1) }
+                    let stored = try readTensor(dataset, as: .float32, shape: [kept], validator)
+                    guard let tensor = CSRParameter.expand(stored, mask: mask) else {
+                        throw at.error(.invalidValue, "holds \(stored.count) values for \(kept) stored weights")
+                    }
+                    tensors[name] = tensor
+                } else {
+                    tensors[name] = try readTensor(dataset, as: .float32, shape: shape, validator)
+                }
             }
+            slots[slot] = tensors
         }
         let snapshot = OptimizerSnapshot(kind: kind, stepCount: stepCount, hyperparameters: hyperparameters, slots: slots)
         try validator.checkOptimizer(snapshot)
@@ -296,8 +325,10 @@ struct CheckpointReader {
         let text = try node.stringAttribute(name)
         do {
             return try CheckpointSchema.decodeJSON(type, from: text)
+        } catch let error as DecodingError {
+            throw node.location.attribute(name).error(.invalidValue, "is not valid \(T.self) JSON: \(error.oneLine)")
         } catch {
-            throw node.location.attribute(name).error(.invalidValue, "is not valid \(T.self) JSON (\(error)): \(text)")
+            throw node.location.attribute(name).error(.invalidValue, "is not valid \(T.self) JSON")
         }
     }
 }

@@ -33,6 +33,9 @@ enum CheckpointSchema {
     enum CSR {
         static let formatAttribute = "format", shapeAttribute = "shape", formatTag = "csr"
         static let data = "data", indices = "indices", indptr = "indptr"
+        /// On an optimizer slot dataset of a sparse export: the CSR group whose structure
+        /// (indices, indptr) its values follow, e.g. "/params/fc1.weight".
+        static let structureAttribute = "csr_structure"
     }
 
     /// Deflate level for compressed datasets. Measured by rewriting the datasets of a

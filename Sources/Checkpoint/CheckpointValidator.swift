@@ -12,6 +12,8 @@ struct CheckpointValidator {
     /// The architecture's parameters and buffers, in network order, with shapes.
     let parameterNames: [String]
     let bufferNames: [String]
+    /// The parameters a mask may cover (the weights magnitude pruning acts on).
+    let prunableNames: [String]
     private let parameterShapes: [String: [Int]]
     private let bufferShapes: [String: [Int]]
 
@@ -27,6 +29,7 @@ struct CheckpointValidator {
         self.architecture = architecture
         parameterNames = network.parameters.map(\.name)
         bufferNames = network.buffers.map(\.name)
+        prunableNames = network.prunableParameterNames
         parameterShapes = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.value.shape) })
         bufferShapes = Dictionary(uniqueKeysWithValues: network.buffers.map { ($0.name, $0.value.shape) })
     }
@@ -92,6 +95,29 @@ struct CheckpointValidator {
         throw location.error(.invalidMask, "value \(mask[first]) at flat index \(first); masks hold only 0 and 1")
     }
 
+    /// Throws unless mask `name` covers a prunable parameter present in `parameters`
+    /// whose pruned entries (mask 0) are exactly zero: a mask that disagrees with its
+    /// weights would make the dense and the sparse inference paths give different answers.
+    func checkMaskAgreement(_ name: String, mask: Tensor, parameters: [String: Tensor]) throws {
+        let at = location(CheckpointSchema.Group.masks, name)
+        guard prunableNames.contains(name) else {
+            throw at.error(.unexpected, "masks /params/\(name), which is not prunable in \(architecture.model) "
+                           + "(prunable: \(prunableNames.joined(separator: ", ")))")
+        }
+        guard let weights = parameters[name] else {
+            throw at.error(.missing, "masks /params/\(name), which the file does not hold")
+        }
+        var count = 0, first = -1
+        for i in 0..<mask.count where mask[i] == 0 && weights[i] != 0 {
+            if first < 0 { first = i }
+            count += 1
+        }
+        if count > 0 {
+            throw at.error(.invalidMask, "\(count) weights of /params/\(name) are non-zero where the mask is 0 "
+                           + "(first at flat index \(first): \(weights[first])); pruned weights must be exactly 0")
+        }
+    }
+
     /// Throws unless there is one finite mean and one positive finite std per input channel.
     func checkNormalization(_ normalization: Normalization, at location: HDF5Location) throws {
         let channels = architecture.inputShape[0]
@@ -150,6 +176,7 @@ struct CheckpointValidator {
             let at = location(CheckpointSchema.Group.masks, name)
             try checkShape(mask.shape, expected: try parameterShape(name, at: at), at: at)
             try checkMask(mask, at: at)
+            try checkMaskAgreement(name, mask: mask, parameters: contents.parameters)
         }
         let buffers = CheckpointSchema.Group.buffers
         try checkPresent(bufferNames, in: Set(contents.buffers.keys), group: buffers, what: "buffer")

@@ -92,6 +92,12 @@ struct CheckpointWriter {
     }
 
     /// `/optimizer`: attrs kind, step_count, hyperparameters (JSON); one group per slot.
+    /// In the sparse format a masked parameter's slot tensor (momentum, exp_avg,
+    /// exp_avg_sq: exactly zero where the weight is pruned) keeps only its values at
+    /// the weight's stored positions, in CSR order, as a 1-D dataset whose attribute
+    /// `csr_structure` names the CSR group it shares indices and indptr with; the
+    /// optimizer state then shrinks with sparsity like the weights. A slot tensor that
+    /// is not zero outside the mask is stored dense, so nothing is ever dropped.
     private func writeOptimizer(_ snapshot: OptimizerSnapshot, into group: HDF5Group) throws {
         typealias Name = CheckpointSchema.OptimizerAttribute
         try group.setAttribute(Name.kind, string: snapshot.kind)
@@ -100,7 +106,15 @@ struct CheckpointWriter {
         for (slot, tensors) in snapshot.slots.sorted(by: { $0.key < $1.key }) {
             let slotGroup = try group.createGroup(slot)
             for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) {
-                try writeTensor(tensor, named: name, into: slotGroup, as: .float32, role: .values)
+                if format == .sparse, let mask = contents.masks[name], CSRParameter.isZeroOutside(tensor, mask: mask) {
+                    let values = CSRParameter.storedValues(tensor, mask: mask)
+                    let dataset = try slotGroup.createDataset(name, shape: [values.count], values: values,
+                                                              layout: layout(.values, bytes: values.count * 4))
+                    try dataset.setAttribute(CheckpointSchema.CSR.structureAttribute,
+                                             string: "/\(CheckpointSchema.Group.parameters)/\(name)")
+                } else {
+                    try writeTensor(tensor, named: name, into: slotGroup, as: .float32, role: .values)
+                }
             }
         }
     }

@@ -2,7 +2,8 @@ import Engine
 import Foundation
 
 /// What every run of one recipe shares: the model, the data (loaded once), the
-/// training hyperparameters, the run folder, and where progress goes.
+/// training hyperparameters, and where progress goes. (Where files go is the
+/// caller's: `RunFolder` for a comparison, `PruneLevels` for `rewind prune`.)
 public final class Experiment {
     public let architecture: Architecture
     public let data: DatasetPair
@@ -13,7 +14,6 @@ public final class Experiment {
     public let augmentation: Augmentation?
     /// The recipe text, stored in every checkpoint (nil when run without a recipe).
     public let recipeText: String?
-    public let layout: RunLayout
     public let observer: RunObserver
     /// Asked after every saved epoch; returning true stops the run with
     /// `PruningError.interrupted` (the CLI sets it on Ctrl-C). A rerun resumes.
@@ -21,14 +21,13 @@ public final class Experiment {
 
     public init(architecture: Architecture, data: DatasetPair, normalization: Normalization,
                 settings: TrainingSettings, augmentation: Augmentation? = nil, recipeText: String?,
-                layout: RunLayout, observer: RunObserver) {
+                observer: RunObserver) {
         self.architecture = architecture
         self.data = data
         self.normalization = normalization
         self.settings = settings
         self.augmentation = augmentation
         self.recipeText = recipeText
-        self.layout = layout
         self.observer = observer
     }
 

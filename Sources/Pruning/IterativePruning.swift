@@ -1,7 +1,6 @@
 import Checkpoint
 import Engine
 import Foundation
-import Reports
 
 /// Iterative magnitude pruning (IMP; Han et al. 2015, Frankle & Carbin 2019) with a
 /// retraining strategy (Renda et al. 2020): the level loop
@@ -9,49 +8,46 @@ import Reports
 ///     for L = 1, 2, ...:  prune → reset per strategy → retrain → evaluate → save level-L
 ///
 /// until the plan's target sparsity (the last level is cut to hit it exactly; a
-/// one-shot plan has a single level). A level whose `level-L.h5` and `.json` exist is
-/// finished and skipped, so an interrupted run resumes where it stopped and reaches
-/// the same masks and weights.
+/// one-shot plan has a single level). A level whose checkpoint and record exist, the
+/// record carrying the key its inputs give now (`ChainInputs.levelKey`), is finished
+/// and skipped, so an interrupted run resumes where it stopped and reaches the same
+/// masks and weights, and a run with other inputs never reuses it.
 ///
 /// The random-reinit control keeps the lottery ticket's mask at each level and
 /// draws fresh weights (Frankle & Carbin 2019, §2): its masks come from the
 /// `lottery` chain of the same seed, which this runs first if needed.
 public struct IterativePruning {
     public let experiment: Experiment
-    public let seed: UInt64
-    public let strategy: RetrainingStrategy
-    public let plan: PruningPlan
+    /// What this chain's levels are computed from (their cache key).
+    public let inputs: ChainInputs
     /// The dense run's checkpoints this chain starts from.
     public let dense: DenseSources
-    /// The folder of this chain's level files.
-    public let folder: URL
+    /// Where the chain of given inputs keeps its levels (this one's, and for
+    /// random-reinit the lottery chain's whose masks it reuses).
+    public let locate: @Sendable (ChainInputs) -> ChainFolder
+    /// Attributes added to every level checkpoint (e.g. the options `rewind prune` used).
+    public var attributes: [String: String] = [:]
 
-    /// A chain in a run folder laid out by `experiment.layout`.
-    public init(experiment: Experiment, seed: UInt64, strategy: RetrainingStrategy, plan: PruningPlan) {
-        self.init(experiment: experiment, seed: seed, strategy: strategy, plan: plan,
-                  dense: DenseSources(folder: experiment.layout.denseFolder(seed)),
-                  folder: experiment.layout.chainFolder(seed, strategy.name))
+    public var seed: UInt64 { inputs.seed }
+    public var strategy: RetrainingStrategy { inputs.strategy }
+    public var plan: PruningPlan { inputs.plan }
+    /// This chain's folder.
+    public var folder: ChainFolder { locate(inputs) }
+
+    /// A chain of a comparison, in its run folder.
+    public init(experiment: Experiment, run: RunFolder, seed: UInt64, strategy: RetrainingStrategy, plan: PruningPlan) {
+        self.init(experiment: experiment, inputs: ChainInputs(source: run.source, seed: seed, strategy: strategy, plan: plan),
+                  dense: run.denseSources(seed), locate: { run.chain($0.seed, $0.strategy.name) })
     }
 
-    /// A chain with explicit dense checkpoints and level folder (`rewind prune`).
-    public init(experiment: Experiment, seed: UInt64, strategy: RetrainingStrategy, plan: PruningPlan,
-                dense: DenseSources, folder: URL) {
+    /// A chain with explicit dense checkpoints and level folders (`rewind prune`).
+    public init(experiment: Experiment, inputs: ChainInputs, dense: DenseSources,
+                locate: @escaping @Sendable (ChainInputs) -> ChainFolder) {
         self.experiment = experiment
-        self.seed = seed
-        self.strategy = strategy
-        self.plan = plan
+        self.inputs = inputs
         self.dense = dense
-        self.folder = folder
+        self.locate = locate
     }
-
-    /// Whether level `level`'s checkpoint and record are both on disk.
-    public func isFinished(_ level: Int) -> Bool {
-        FileManager.default.fileExists(atPath: levelFile(level).path) && FileManager.default.fileExists(atPath: recordFile(level).path)
-    }
-
-    func levelFile(_ level: Int) -> URL { folder.appendingPathComponent("level-\(level).h5") }
-    func recordFile(_ level: Int) -> URL { folder.appendingPathComponent("level-\(level).json") }
-    func partialFile(_ level: Int) -> URL { folder.appendingPathComponent("level-\(level).partial.h5") }
 
     /// The surviving fraction after each level (the number of levels is its count).
     public func levelSchedule() throws -> [Double] {
@@ -59,66 +55,84 @@ public struct IterativePruning {
         return plan.remainingSchedule(layerSizes: network.prunableParameterNames.map { ($0, network.parameter(named: $0)!.value.count) })
     }
 
-    /// Runs (or finds on disk) every level and returns their rows, level 1 first.
-    @discardableResult
-    public func run() throws -> [ResultRow] {
-        let levels = try levelSchedule().count
-        var rows: [ResultRow] = []
-        for level in 1...max(levels, 1) { rows.append(try runLevel(level)) }
-        return rows
+    /// Level `level`'s state on disk (finished only if made from these inputs).
+    public func state(_ level: Int, schedule: [Double]) -> ChainFolder.LevelState {
+        folder.state(level, key: inputs.levelKey(level, schedule: schedule), remaining: schedule[level - 1])
     }
 
-    /// Runs level `level` (after making sure the levels before it exist).
-    public func runLevel(_ level: Int) throws -> ResultRow {
-        let levelFile = levelFile(level), recordFile = recordFile(level)
-        let context = "seed \(seed), \(strategy.name), level \(level)"
-        if isFinished(level), let row = try? readRecord(recordFile) {
-            experiment.observer.skipped("\(context): finished")
-            return row
+    /// Whether level `level` is finished with these inputs.
+    public func isFinished(_ level: Int, schedule: [Double]) -> Bool {
+        if case .done = state(level, schedule: schedule) { return true }
+        return false
+    }
+
+    /// Runs (or finds on disk) every level and returns their records, level 1 first.
+    @discardableResult
+    public func run() throws -> [LevelRecord] {
+        let schedule = try levelSchedule()
+        return try schedule.indices.map { try runLevel($0 + 1, schedule: schedule) }
+    }
+
+    /// Runs level `level` (after making sure the levels before it exist), or returns
+    /// its record when it is finished with these inputs.
+    public func runLevel(_ level: Int, schedule: [Double]) throws -> LevelRecord {
+        guard level >= 1, level <= schedule.count else {
+            throw PruningError.invalidPlan("level \(level) is outside the plan's \(schedule.count) levels")
         }
-        if level > 1, !isFinished(level - 1) { _ = try runLevel(level - 1) }
+        let folder = self.folder, key = inputs.levelKey(level, schedule: schedule)
+        let context = "seed \(seed), \(strategy.name), level \(level)"
+        switch state(level, schedule: schedule) {
+        case .done(let record):
+            experiment.observer.skipped("\(context): finished")
+            return record
+        case .missing(stale: .some):
+            experiment.observer.skipped("\(context): the files on disk were made from other inputs; retraining")
+        case .missing(stale: nil), .inProgress: break
+        }
+        if level > 1, !isFinished(level - 1, schedule: schedule) { _ = try runLevel(level - 1, schedule: schedule) }
         let clock = ContinuousClock(), start = clock.now
         let settings = experiment.settings
-        let (network, mask) = try prepare(level: level)
+        let (network, mask) = try prepare(level: level, schedule: schedule)
 
         // Retrain with fresh optimizer state under the strategy's schedule.
-        let (schedule, first, count) = retraining
-        let attributes = ["role": "level", "strategy": strategy.name, "level": String(level)]
+        let (lrSchedule, first, count) = retraining
+        var attributes = self.attributes
+        attributes.merge(["role": "level", "strategy": strategy.name, "level": String(level), "key": key]) { $1 }
         let training = ResumableTraining(experiment: experiment, network: network, optimizer: settings.makeOptimizer(),
-                                         schedule: schedule, seed: seed, mask: mask, first: first, count: count,
-                                         resumeFile: partialFile(level), context: context,
+                                         schedule: lrSchedule, seed: seed, mask: mask, first: first, count: count,
+                                         resumeFile: folder.partial(level), context: context,
                                          attributes: attributes)
-        let (evaluation, last) = try training.run()
+        let (evaluation, last, phases) = try training.run()
         guard var state = last else { throw PruningError.incompatible("\(context): no epoch was trained") }
         state.metrics["weights_remaining"] = mask.weightsRemaining
-        try CheckpointFile.write(state, to: levelFile.path, format: .dense)
-        let row = ResultRow(strategy: strategy.name, level: level, seed: Int(seed), weightsRemaining: mask.weightsRemaining,
-                            layerSparsity: mask.layerSparsity, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
-                            epochs: count, seconds: (clock.now - start).seconds)
-        try writeRecord(row, to: recordFile)
-        try? FileManager.default.removeItem(at: partialFile(level))
-        experiment.observer.levelFinished(row, context: context)
-        return row
+        try CheckpointFile.write(state, to: folder.level(level).path, format: .dense)
+        var record = LevelRecord(strategy: strategy.name, level: level, seed: Int(seed), weightsRemaining: mask.weightsRemaining,
+                                 layerSparsity: mask.layerSparsity, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
+                                 epochs: count, seconds: (clock.now - start).seconds, key: key)
+        record.phases = phases
+        try record.write(to: folder.record(level))
+        try? FileManager.default.removeItem(at: folder.partial(level))
+        experiment.observer.levelFinished(record, context: context)
+        return record
     }
 
     /// Level `level`'s network before retraining: the mask pruned from the previous
     /// level's weights (the lottery chain's mask for random-reinit), and the surviving
     /// weights reset as the strategy says, masked.
-    public func prepare(level: Int) throws -> (network: Network, mask: Mask) {
+    public func prepare(level: Int, schedule: [Double]) throws -> (network: Network, mask: Mask) {
         let settings = experiment.settings
         try strategy.validate(totalEpochs: settings.epochs)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let network = try experiment.makeNetwork()
 
         // The network the previous level ended with (the dense final weights at level 1).
-        let previous = try CheckpointFile.read(level == 1 ? try dense.file(.final, experiment: experiment).path : self.levelFile(level - 1).path)
+        let previous = try CheckpointFile.read(level == 1 ? try dense.file(.final, experiment: experiment).path : folder.level(level - 1).path)
         try previous.restore(into: network, optimizer: nil)
         let previousMask = try Mask.from(previous, network: network)
 
         // This level's mask.
         let mask: Mask
         if strategy.weights == .randomReinit {
-            mask = try lotteryMask(level: level, network: network)
+            mask = try lotteryMask(level: level, schedule: schedule, network: network)
         } else {
             let weights = Dictionary(uniqueKeysWithValues: previousMask.names.map { ($0, network.parameter(named: $0)!.value) })
             mask = Pruner.prune(weights: weights, mask: previousMask, plan: plan, seed: seed, level: level)
@@ -137,7 +151,9 @@ public struct IterativePruning {
         case .randomReinit: network.initialize(seed: seed &+ 0x5EED_0000 &+ UInt64(level))
         }
         mask.apply(to: network)
-
+        // Only now, with every input read, does the level get a folder: a prune that
+        // fails on its inputs leaves nothing behind.
+        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
         return (network, mask)
     }
 
@@ -150,13 +166,12 @@ public struct IterativePruning {
     }
 
     /// The lottery chain's mask at `level` (running that chain if it is missing).
-    func lotteryMask(level: Int, network: Network) throws -> Mask {
-        let lottery = RetrainingStrategy.preset("lottery", rewindEpoch: 0)!
-        let chain = IterativePruning(experiment: experiment, seed: seed, strategy: lottery, plan: plan, dense: dense,
-                                     folder: folder.deletingLastPathComponent().appendingPathComponent(lottery.name))
-        let file = chain.levelFile(level)
-        if !FileManager.default.fileExists(atPath: file.path) { _ = try chain.runLevel(level) }
-        return try Mask.from(try CheckpointFile.read(file.path), network: network)
+    func lotteryMask(level: Int, schedule: [Double], network: Network) throws -> Mask {
+        var lottery = IterativePruning(experiment: experiment, inputs: inputs.with(strategy: RetrainingStrategy.preset("lottery", rewindEpoch: 0)!),
+                                       dense: dense, locate: locate)
+        lottery.attributes = attributes
+        if !lottery.isFinished(level, schedule: schedule) { _ = try lottery.runLevel(level, schedule: schedule) }
+        return try Mask.from(try CheckpointFile.read(lottery.folder.level(level).path), network: network)
     }
 }
 

@@ -1,3 +1,5 @@
+import Engine
+
 /// How weights are chosen for removal at each pruning level.
 ///
 /// - `magnitude`: remove the surviving weights of smallest |w| (Han et al. 2015;
@@ -24,7 +26,12 @@ public enum PruningScope: String, Sendable, Codable, CaseIterable {
 /// Counts: a layer (or the global pool) with `r` surviving weights and rate `p`
 /// loses `round(p · r)` weights per level (round half away from zero). The last
 /// level is cut so the total surviving count is exactly
-/// `round((1 − targetSparsity) · total)`: the weights still to remove are shared
+/// `round((1 − targetSparsity) · total)`. A cut smaller than half a level is folded
+/// into the level before it: when a level's nominal counts would leave fewer than
+/// half of the next level's nominal total to reach the target, that level goes to the
+/// target itself (removing up to 1.5 levels' worth), so no retraining level is spent
+/// on a handful of weights (target 0.75 at 20% per level: 6 levels, the last from
+/// 32.8% to 25%, not a 7th from 26.2% to 25%). The weights still to remove are shared
 /// among the groups in proportion to their nominal counts by the largest-remainder
 /// method (ties to the earlier group), so the target is met to the weight.
 /// One-shot pruning is the same cut applied at level 1.
@@ -54,20 +61,27 @@ public struct PruningPlan: Equatable, Sendable, Codable {
         self.oneShot = oneShot
     }
 
+    /// The ranges of the plan's numbers (recipe keys and `rewind prune` options alike).
+    public enum Limits {
+        public static let fraction = SettingLimits.openUnitInterval("a fraction in (0, 1)")
+        public static let targetSparsity = SettingLimits.openUnitInterval("a sparsity in (0, 1), e.g. 0.95")
+        public static let rate = SettingLimits(0, 1, lowerOpen: false, upperOpen: true, expected: "a fraction in [0, 1)")
+    }
+
     /// Checks the ranges and that every override names a masked parameter.
     public func validate(maskedNames: [String]) throws {
-        guard fraction > 0, fraction < 1 else {
-            throw PruningError.invalidPlan("fraction must be in (0, 1), got \(fraction)")
+        guard Limits.fraction.contains(fraction) else {
+            throw PruningError.invalidPlan("fraction: expected \(Limits.fraction.expected), got \(fraction)")
         }
-        guard targetSparsity > 0, targetSparsity < 1 else {
-            throw PruningError.invalidPlan("target sparsity must be in (0, 1), got \(targetSparsity)")
+        guard Limits.targetSparsity.contains(targetSparsity) else {
+            throw PruningError.invalidPlan("target sparsity: expected \(Limits.targetSparsity.expected), got \(targetSparsity)")
         }
         for (name, rate) in rates.sorted(by: { $0.key < $1.key }) {
             guard maskedNames.contains(name) else {
                 throw PruningError.invalidPlan("rate for '\(name)': not a prunable parameter (expected one of \(maskedNames.joined(separator: ", ")))")
             }
-            guard rate >= 0, rate < 1 else {
-                throw PruningError.invalidPlan("rate for '\(name)' must be in [0, 1), got \(rate)")
+            guard Limits.rate.contains(rate) else {
+                throw PruningError.invalidPlan("rate for '\(name)': expected \(Limits.rate.expected), got \(rate)")
             }
         }
     }
@@ -142,7 +156,13 @@ struct PruningGroups {
         let needed = current - targetRemaining
         if needed <= 0 { return [] }
         let nominalTotal = nominal.reduce(0, +)
-        if !plan.oneShot && nominalTotal > 0 && nominalTotal < needed { return nominal }
+        if !plan.oneShot && nominalTotal > 0 && nominalTotal < needed {
+            var next = self
+            next.remove(nominal)
+            let nextNominal = next.nominal.reduce(0, +)
+            if 2 * (needed - nominalTotal) >= nextNominal { return nominal }
+            // else: what would be left is under half a level: this level reaches the target.
+        }
         // Final (or one-shot) level: share `needed` in proportion to the nominal counts
         // (to the surviving counts if every nominal count is 0), largest remainder first.
         let weights = nominalTotal > 0 ? nominal.map(Double.init) : surviving.map(Double.init)

@@ -22,13 +22,15 @@ struct ResumableTraining {
     /// Where the per-epoch resume checkpoint goes.
     let resumeFile: URL
     let context: String
-    /// Attributes stored with the resume checkpoint.
+    /// Attributes stored with the resume checkpoint. Its "key" (the cache key of what
+    /// is being trained) must match a resume point's for that point to be resumed.
     let attributes: [String: String]
 
     /// Runs the remaining epochs; `afterEpoch(e, state)` runs after epoch `e`, with its
     /// checkpoint, just before that checkpoint becomes the resume point. Returns the last evaluation and checkpoint
     /// (nil when every epoch was already done and `resumeFile` is absent).
-    func run(afterEpoch: (Int, CheckpointContents) throws -> Void = { _, _ in }) throws -> (Evaluation, CheckpointContents?) {
+    func run(afterEpoch: (Int, CheckpointContents) throws -> Void = { _, _ in }) throws
+        -> (evaluation: Evaluation, last: CheckpointContents?, phases: PhaseSeconds) {
         let trainer = Trainer(network: network, optimizer: optimizer, schedule: schedule,
                               trainingSet: experiment.data.train, batchSize: experiment.settings.batchSize,
                               clipNorm: experiment.settings.clipNorm, dataSeed: seed)
@@ -37,6 +39,12 @@ struct ResumableTraining {
         var start = first
         var evaluation = Evaluation(loss: .nan, accuracy: .nan)
         var last: CheckpointContents? = nil
+        if FileManager.default.fileExists(atPath: resumeFile.path),
+           case let saved = try CheckpointFile.read(resumeFile.path), saved.attributes["key"] != attributes["key"] {
+            // A resume point of other inputs (another checkpoint, recipe or plan): start over.
+            experiment.observer.skipped("\(context): the resume point on disk was made from other inputs; starting the level over")
+            try FileManager.default.removeItem(at: resumeFile)
+        }
         if FileManager.default.fileExists(atPath: resumeFile.path) {
             let saved = try CheckpointFile.read(resumeFile.path)
             try saved.restore(into: network, optimizer: optimizer)
@@ -49,12 +57,20 @@ struct ResumableTraining {
             experiment.observer.skipped("\(context): resuming after epoch \(start - first) of \(count)")
         }
         let end = first + count
-        guard start < end else { return (evaluation, last) }
+        var phases = PhaseSeconds()
+        guard start < end else { return (evaluation, last, phases) }
+        let clock = ContinuousClock()
         for epoch in start..<end {
+            var mark = clock.now
+            func lap() -> Double { let now = clock.now; defer { mark = now }; return (now - mark).seconds }
             let summary = trainer.trainEpoch(epoch) { progress in
                 experiment.observer.batchProgress(progress, epochs: first..<end, context: context)
             }
+            phases.training += lap()
+            // A diverged epoch is not saved: the resume point stays the last good epoch.
+            if let divergence = summary.divergence { throw PruningError.incompatible("\(context): \(divergence)") }
             evaluation = Engine.evaluate(network, on: experiment.data.test)
+            phases.evaluation += lap()
             experiment.observer.epochFinished(summary, evaluation: evaluation, epochs: first..<end, context: context)
             let state = experiment.checkpoint(network: network, optimizer: optimizer, mask: mask, schedule: schedule,
                                               step: (epoch + 1) * trainer.stepsPerEpoch, epoch: epoch + 1, seed: seed,
@@ -63,10 +79,11 @@ struct ResumableTraining {
             // redoes this epoch and rewrites the same files, never skips them.
             try afterEpoch(epoch, state)
             try CheckpointFile.write(state, to: resumeFile.path, format: .dense)
+            phases.saving += lap()
             last = state
             if epoch + 1 < end, experiment.shouldStop() { throw PruningError.interrupted(context) }
         }
-        return (evaluation, last)
+        return (evaluation, last, phases)
     }
 }
 

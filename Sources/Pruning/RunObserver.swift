@@ -1,5 +1,5 @@
 import Engine
-import Reports
+
 
 /// Receives progress from dense training and the level loop (the CLI draws bars or
 /// prints lines; tests ignore it).
@@ -9,7 +9,7 @@ public protocol RunObserver: AnyObject {
     /// After an epoch, with its test evaluation.
     func epochFinished(_ summary: EpochSummary, evaluation: Evaluation, epochs: Range<Int>, context: String)
     /// After a pruning level (or the dense run, level 0) is evaluated and saved.
-    func levelFinished(_ row: ResultRow, context: String)
+    func levelFinished(_ row: LevelRecord, context: String)
     /// A finished step found on disk and skipped.
     func skipped(_ what: String)
 }
@@ -19,6 +19,6 @@ public final class SilentObserver: RunObserver {
     public init() {}
     public func batchProgress(_ progress: BatchProgress, epochs: Range<Int>, context: String) {}
     public func epochFinished(_ summary: EpochSummary, evaluation: Evaluation, epochs: Range<Int>, context: String) {}
-    public func levelFinished(_ row: ResultRow, context: String) {}
+    public func levelFinished(_ row: LevelRecord, context: String) {}
     public func skipped(_ what: String) {}
 }

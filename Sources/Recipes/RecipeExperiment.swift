@@ -3,16 +3,21 @@ import Foundation
 import Pruning
 
 extension Recipe {
-    /// The run folder under `checkpoints`: `<checkpoints>/<name>-<hash>`.
-    public func runFolder(checkpoints: URL) -> URL { checkpoints.appendingPathComponent(runName) }
+    /// This recipe's run folder under `checkpoints`: `<checkpoints>/<name>-<hash>`.
+    public func runFolder(checkpoints: URL) -> RunFolder {
+        RunFolder(root: checkpoints.appendingPathComponent(runName), source: hash)
+    }
 
-    /// Loads the data (once) and sets up the experiment this recipe describes, with
-    /// its run folder under `checkpoints`.
-    public func makeExperiment(checkpoints: URL, observer: RunObserver) throws -> Experiment {
+    /// Loads the data (once) and sets up the experiment this recipe describes.
+    public func makeExperiment(observer: RunObserver) throws -> Experiment {
         let (data, normalization) = try self.data.load()
+        let source = self.data.dataset == .synthetic ? "\(path): data.synthetic" : self.data.directory
+        let network = try ModelZoo.build(architecture)
+        try network.checkInput(exampleShape: data.train.exampleShape, batchSize: min(train.batchSize, data.train.count), source: source)
+        try network.checkTrainingBatches(examples: data.train.count, batchSize: train.batchSize, source: source)
         return Experiment(architecture: architecture, data: data, normalization: normalization, settings: train,
                           augmentation: self.data.augmentation(normalization: normalization), recipeText: text,
-                          layout: RunLayout(root: runFolder(checkpoints: checkpoints)), observer: observer)
+                          observer: observer)
     }
 
     /// The surviving fraction of weights after each pruning level, as
@@ -26,16 +31,21 @@ extension Recipe {
         })
     }
 
-    /// The copy of the recipe a run folder keeps: `<run folder>/recipe.yaml`.
-    public static func snapshotFile(in runFolder: URL) -> URL { runFolder.appendingPathComponent("recipe.yaml") }
-
-    /// Writes the recipe text to `<runFolder>/recipe.yaml` unless that file already
+    /// Writes the recipe text to the run folder's `recipe.yaml` unless that file already
     /// holds exactly this text, so shards started at once never write the same file.
-    public func saveSnapshot(in runFolder: URL) throws {
-        let file = Self.snapshotFile(in: runFolder), data = Data(text.utf8)
+    public func saveSnapshot(in run: RunFolder) throws {
+        let file = run.recipeSnapshot, data = Data(text.utf8)
         if FileManager.default.contents(atPath: file.path) == data { return }
         try writeAtomically(data, to: file)
     }
+
+    /// Every finished record in `run` for this recipe's seeds, strategies and levels.
+    public func finishedRecords(in run: RunFolder) throws -> [LevelRecord] {
+        guard let prune else { return recipeSeedsDense(run) }
+        return run.finishedRecords(seeds: seeds, strategies: strategies, plan: prune, schedule: try levelSchedule())
+    }
+
+    private func recipeSeedsDense(_ run: RunFolder) -> [LevelRecord] { seeds.compactMap { run.finishedDense($0) } }
 
     /// The (seed, strategies) units of a comparison, in a fixed order. A unit holds one
     /// chain, except that random-reinit shares a unit with lottery (it reuses the

@@ -23,15 +23,16 @@ import Yams
 /// 0.5), flatten, globalavgpool; linear and conv take `bias: false` and every
 /// parameterised layer an explicit `name` (default conv1, conv2, …, bn1, …, fc1, …).
 extension Recipe {
-    /// The architecture of a `model:` mapping with `onnx` or `layers`, or nil when it
-    /// has neither (a zoo model). `inputShape` is one example's shape from `data:`.
-    static func parseGraphModel(_ section: inout YAMLMapping, inputShape: [Int], classes: Int) throws -> Architecture? {
-        if section.keys.contains("onnx") {
+    /// The architecture of the `model:` mapping `node` when it has `onnx` or `layers`, or
+    /// nil when it has neither (a zoo model). `inputShape` is one example's shape from `data:`.
+    static func parseGraphModel(_ top: YAMLMapping, node: Node, inputShape: [Int], classes: Int) throws -> Architecture? {
+        let keys = try YAMLMapping(file: top.file, path: "model", node: node, allowed: nil).keys
+        if keys.contains("onnx") {
+            let section = try YAMLMapping(file: top.file, path: "model", node: node, allowed: ["onnx", "init"])
             guard let path = try section.string("onnx") else { return nil }
             if let scheme = try section.string("init"), scheme != "fresh" {
                 throw section.error("init", section.node("init"), "expected fresh (a new initialisation of the graph); to prune the ONNX model's own trained weights, rewind import it and run rewind prune --from the checkpoint --recipe this recipe")
             }
-            try section.finish(allowed: ["onnx", "init"])
             do {
                 var architecture = try ONNXImporter.read(path, inputShape: inputShape).architecture
                 guard architecture.classes == classes else {
@@ -43,12 +44,13 @@ extension Recipe {
                 throw section.error("onnx", section.node("onnx"), error.description)
             }
         }
-        guard let layersNode = section.node("layers") else { return nil }
+        guard keys.contains("layers") else { return nil }
+        let section = try YAMLMapping(file: top.file, path: "model", node: node, allowed: ["layers", "init"])
+        let layersNode = section.node("layers")!
         let scheme = try section.string("init") ?? "kaiming-normal"
         guard GraphSpec.initializations[scheme] != nil else {
             throw section.error("init", section.node("init"), "expected one of \(GraphSpec.initializations.keys.sorted().joined(separator: ", ")), got '\(scheme)'")
         }
-        try section.finish(allowed: ["layers", "init"])
         guard case let .sequence(items) = layersNode, !items.isEmpty else {
             throw section.error("layers", layersNode, "expected a list of layers, e.g. [flatten, {linear: 300}, relu, {linear: 10}]")
         }
@@ -96,39 +98,33 @@ extension Recipe {
             default: throw fail("unknown layer '\(s.string)'; expected one of \(kinds) (linear, conv and pools need a size, e.g. {linear: 128})")
             }
         }
-        var mapping = try YAMLMapping(file: file, path: key, node: item)
-        let kind = mapping.keys.first { GraphNode.Op(rawValue: $0) != nil && $0 != "add" }
+        let keys = try YAMLMapping(file: file, path: key, node: item, allowed: nil).keys
+        let kind = keys.first { GraphNode.Op(rawValue: $0) != nil && $0 != "add" }
         guard let kind, let op = GraphNode.Op(rawValue: kind) else {
-            throw fail("expected one layer kind among the keys (\(kinds)), got \(mapping.keys)")
+            throw fail("expected one layer kind among the keys (\(kinds)), got \(keys)")
         }
+        var allowed = [kind]
+        if op == .conv { allowed += ["kernel", "padding"] }
+        if [.conv, .maxpool, .avgpool].contains(op) { allowed.append("stride") }
+        if [.conv, .linear].contains(op) { allowed.append("bias") }
+        if [.conv, .linear, .batchnorm].contains(op) { allowed.append("name") }
+        let mapping = try YAMLMapping(file: file, path: key, node: item, allowed: allowed)
         var node = GraphNode(op)
         switch op {
         case .linear: node.out = try mapping.int("linear", minimum: 1, expected: "a positive number of output features")
         case .conv: node.out = try mapping.int("conv", minimum: 1, expected: "a positive number of output channels")
         case .maxpool, .avgpool: node.kernel = try mapping.int(kind, minimum: 1, expected: "a positive kernel size")
         case .dropout: node.p = Float(try mapping.double("dropout", 0...0.99, expected: "a probability in [0, 1)") ?? 0.5)
-        default: _ = mapping.node(kind)
+        default: break
         }
-        var allowed = [kind]
         if op == .conv {
             node.kernel = try mapping.int("kernel", minimum: 1, expected: "a positive kernel size")
             guard node.kernel != nil else { throw mapping.error("kernel", nil, "missing; a conv needs a kernel size, e.g. {conv: 32, kernel: 3}") }
             node.padding = try mapping.int("padding", minimum: 0, expected: "a non-negative integer")
-            allowed += ["kernel", "padding"]
         }
-        if [.conv, .maxpool, .avgpool].contains(op) {
-            node.stride = try mapping.int("stride", minimum: 1, expected: "a positive integer")
-            allowed.append("stride")
-        }
-        if [.conv, .linear].contains(op) {
-            node.bias = try mapping.bool("bias")
-            allowed.append("bias")
-        }
-        if [.conv, .linear, .batchnorm].contains(op) {
-            node.name = try mapping.string("name")
-            allowed.append("name")
-        }
-        try mapping.finish(allowed: allowed)
+        if allowed.contains("stride") { node.stride = try mapping.int("stride", minimum: 1, expected: "a positive integer") }
+        if allowed.contains("bias") { node.bias = try mapping.bool("bias") }
+        if allowed.contains("name") { node.name = try mapping.string("name") }
         return node
     }
 }

@@ -7,6 +7,17 @@ extension Recipe {
     /// Reads and validates the recipe at `path`. Every problem is a `RecipeError`
     /// naming the file, the line, the key and what was expected.
     public static func load(path: String) throws -> Recipe {
+        guard !path.isEmpty else {
+            throw RecipeError(file: "recipe", line: nil, key: "", message: "the path is empty; expected a recipe file (YAML)")
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw RecipeError(file: path, line: nil, key: "", message: "is a folder; expected a recipe file (YAML)")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+           size.intValue > RecipeLimits.maximumBytes {
+            throw RecipeError(file: path, line: nil, key: "", message: "\(size.intValue) bytes; a recipe may hold at most \(RecipeLimits.maximumBytes)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RecipeError(file: path, line: nil, key: "", message: "cannot read the file (does it exist?)")
         }
@@ -18,6 +29,13 @@ extension Recipe {
 
     /// Parses recipe YAML `text`; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws -> Recipe {
+        guard text.utf8.count <= RecipeLimits.maximumBytes else {
+            throw RecipeError(file: file, line: nil, key: "", message: "\(text.utf8.count) bytes; a recipe may hold at most \(RecipeLimits.maximumBytes)")
+        }
+        let aliases = RecipeLimits.aliasCount(in: text)
+        guard aliases <= RecipeLimits.maximumAliases else {
+            throw RecipeError(file: file, line: nil, key: "", message: "\(aliases) YAML aliases (*name); a recipe may use at most \(RecipeLimits.maximumAliases)")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -29,10 +47,14 @@ extension Recipe {
         } catch let error as YamlError {
             throw RecipeError(file: file, line: Self.line(of: error), key: "", message: "not valid YAML (\(Self.summary(of: error)))")
         }
-        var top = try YAMLMapping(file: file, path: "", node: root)
+        try RecipeLimits.checkSize(of: root, file: file)
+        let top = try YAMLMapping(file: file, path: "", node: root,
+                                  allowed: ["name", "seed", "seeds", "data", "model", "train", "prune", "retrain"])
         guard let name = try top.string("name") else { throw top.error("name", nil, "missing; expected the recipe's name") }
-        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw top.error("name", top.node("name"), "expected letters, digits, '-', '_' or '.', got '\(name)'")
+        guard RecipeLimits.isSafeName(name) else {
+            let shown = name.count > 80 ? "\(name.prefix(77))..." : name
+            throw top.error("name", top.node("name"), "expected 1 to \(RecipeLimits.maximumNameLength) ASCII letters, digits, '-', '_' or '.', "
+                            + "starting with a letter or digit (it names the run folder), got '\(shown)' (\(name.count) characters)")
         }
         var seeds: [UInt64] = [0]
         if let list = try top.intList("seeds", minimum: 0, expected: "a list of non-negative integers") {
@@ -44,26 +66,29 @@ extension Recipe {
             if top.keys.contains("seeds") { throw top.error("seed", top.node("seed"), "give either seed or seeds, not both") }
             seeds = [UInt64(seed)]
         }
-        let data = try parseData(&top)
-        var architecture = try parseModel(&top, inputShape: data.exampleShape, classes: data.classes)
+        let data = try parseData(top)
+        var architecture = try parseModel(top, inputShape: data.exampleShape, classes: data.classes)
         architecture.inputShape = data.exampleShape
         architecture.classes = data.classes
-        _ = try ModelZoo.build(architecture)   // unknown models fail here with the list of known ones
-        let train = try parseTrain(&top)
-        let (prune, paperRates) = try parsePrune(&top, architecture: architecture)
-        let strategies = try parseStrategies(&top, train: train)
+        do {
+            _ = try ModelZoo.build(architecture)   // sizes and shapes the model cannot take fail here
+        } catch let error as EngineError {
+            throw top.error("model", top.node("model"), "cannot be built for \(data.dataset.rawValue) data of shape \(data.exampleShape): \(error)")
+        }
+        let train = try parseTrain(top)
+        let (prune, paperRates) = try parsePrune(top, architecture: architecture)
+        let strategies = try parseStrategies(top, train: train)
         if prune == nil, !strategies.isEmpty {
             throw top.error("retrain", top.node("retrain"), "retraining strategies need a prune section")
         }
-        try top.finish(allowed: ["name", "seed", "seeds", "data", "model", "train", "prune", "retrain"])
         return Recipe(name: name, seeds: seeds, data: data, architecture: architecture, train: train,
                       prune: prune, usesPaperRates: paperRates, strategies: strategies, text: text, path: file)
     }
 
     // MARK: Sections
 
-    static func parseData(_ top: inout YAMLMapping) throws -> DataSettings {
-        guard var section = try top.mapping("data") else {
+    static func parseData(_ top: YAMLMapping) throws -> DataSettings {
+        guard let section = try top.mapping("data", allowed: ["dataset", "path", "npz", "train_limit", "test_limit", "augment", "synthetic"]) else {
             throw top.error("data", nil, "missing; expected e.g. data: {dataset: fashion-mnist}")
         }
         var data = DataSettings()
@@ -76,15 +101,14 @@ extension Recipe {
         data.trainLimit = try section.int("train_limit", minimum: 1, expected: "a positive integer")
         data.testLimit = try section.int("test_limit", minimum: 1, expected: "a positive integer")
         data.augment = try section.bool("augment")
-        if var synthetic = try section.mapping("synthetic") {
+        if let synthetic = try section.mapping("synthetic", allowed: ["train", "test", "classes", "side", "noise"]) {
             data.syntheticTrain = try synthetic.int("train", minimum: 1, expected: "a positive integer") ?? data.syntheticTrain
             data.syntheticTest = try synthetic.int("test", minimum: 1, expected: "a positive integer") ?? data.syntheticTest
             data.syntheticClasses = try synthetic.int("classes", minimum: 2, expected: "an integer of at least 2") ?? data.syntheticClasses
             data.syntheticSide = try synthetic.int("side", minimum: 1, expected: "a positive integer") ?? data.syntheticSide
             data.syntheticNoise = Float(try synthetic.double("noise", 0...100, expected: "a number in [0, 100]") ?? Double(data.syntheticNoise))
-            try synthetic.finish(allowed: ["train", "test", "classes", "side", "noise"])
+            if let problem = data.syntheticSizeProblem { throw section.error("synthetic", section.node("synthetic"), problem.description) }
         }
-        try section.finish(allowed: ["dataset", "path", "npz", "train_limit", "test_limit", "augment", "synthetic"])
         if let missing = data.missingFile {
             let key = data.path == nil ? "dataset" : "path"
             throw section.error(key, section.node(key), missing.description)
@@ -92,7 +116,7 @@ extension Recipe {
         return data
     }
 
-    static func parseModel(_ top: inout YAMLMapping, inputShape: [Int] = [1, 28, 28], classes: Int = 10) throws -> Architecture {
+    static func parseModel(_ top: YAMLMapping, inputShape: [Int] = [1, 28, 28], classes: Int = 10) throws -> Architecture {
         guard let node = top.node("model") else {
             throw top.error("model", nil, "missing; expected a model name (\(ModelZoo.names.joined(separator: ", ")))")
         }
@@ -102,19 +126,19 @@ extension Recipe {
             }
             return Architecture(model: s.string)
         }
-        var section = try YAMLMapping(file: top.file, path: "model", node: node)
-        if let graph = try parseGraphModel(&section, inputShape: inputShape, classes: classes) { return graph }
+        if let graph = try parseGraphModel(top, node: node, inputShape: inputShape, classes: classes) { return graph }
+        let section = try YAMLMapping(file: top.file, path: "model", node: node, allowed: ["name", "dropout"])
         guard let name = try section.string("name") else { throw section.error("name", nil, "missing; expected a model name") }
         guard ModelZoo.builders[name] != nil else {
             throw section.error("name", section.node("name"), "expected one of \(ModelZoo.names.joined(separator: ", ")), got '\(name)'")
         }
         let dropout = try section.double("dropout", 0...0.99, expected: "a probability in [0, 1)") ?? 0
-        try section.finish(allowed: ["name", "dropout"])
         return Architecture(model: name, dropout: Float(dropout))
     }
 
-    static func parseTrain(_ top: inout YAMLMapping) throws -> TrainingSettings {
-        guard var section = try top.mapping("train") else {
+    static func parseTrain(_ top: YAMLMapping) throws -> TrainingSettings {
+        guard let section = try top.mapping("train", allowed: ["optimizer", "lr", "momentum", "nesterov", "weight_decay", "beta1", "beta2",
+                                                               "epsilon", "batch_size", "epochs", "clip_norm", "rewind_epoch", "schedule"]) else {
             throw top.error("train", nil, "missing; expected e.g. train: {optimizer: adam, lr: 0.0012, batch_size: 60, epochs: 10}")
         }
         var t = TrainingSettings()
@@ -136,9 +160,16 @@ extension Recipe {
         guard let batch = try section.int("batch_size", minimum: 1, expected: "a positive integer") else {
             throw section.error("batch_size", nil, "missing; expected a positive integer")
         }
+        guard batch <= RecipeLimits.maximumBatchSize else {
+            throw section.error("batch_size", section.node("batch_size"),
+                                "expected at most \(RecipeLimits.maximumBatchSize) (the most examples a data set holds), got \(batch)")
+        }
         t.batchSize = batch
         guard let epochs = try section.int("epochs", minimum: 1, expected: "a positive integer") else {
             throw section.error("epochs", nil, "missing; expected a positive integer")
+        }
+        guard epochs <= RecipeLimits.maximumEpochs else {
+            throw section.error("epochs", section.node("epochs"), "expected at most \(RecipeLimits.maximumEpochs) epochs, got \(epochs)")
         }
         t.epochs = epochs
         t.clipNorm = try section.double("clip_norm", 0...1e9, open: true, expected: "a positive number").map(Float.init)
@@ -146,7 +177,7 @@ extension Recipe {
         if t.rewindEpoch >= epochs {
             throw section.error("rewind_epoch", section.node("rewind_epoch"), "expected an epoch before the end of training (0 ... \(epochs - 1)), got \(t.rewindEpoch)")
         }
-        if var schedule = try section.mapping("schedule") {
+        if let schedule = try section.mapping("schedule", allowed: ["kind", "milestones", "gamma", "minimum", "warmup_epochs"]) {
             t.schedule = try schedule.choice("kind", TrainingSettings.ScheduleKind.self) ?? .constant
             t.milestones = try schedule.intList("milestones", minimum: 1, expected: "a list of epochs") ?? []
             if t.schedule == .multistep {
@@ -164,21 +195,20 @@ extension Recipe {
             t.minimumLearningRate = Float(try schedule.double("minimum", 0...10, expected: "a non-negative learning rate") ?? 0)
             t.warmupEpochs = try schedule.int("warmup_epochs", minimum: 0, expected: "a non-negative integer") ?? 0
             if t.warmupEpochs >= epochs { throw schedule.error("warmup_epochs", schedule.node("warmup_epochs"), "warm-up must end before training does") }
-            try schedule.finish(allowed: ["kind", "milestones", "gamma", "minimum", "warmup_epochs"])
         }
-        try section.finish(allowed: ["optimizer", "lr", "momentum", "nesterov", "weight_decay", "beta1", "beta2", "epsilon",
-                                     "batch_size", "epochs", "clip_norm", "rewind_epoch", "schedule"])
         return t
     }
 
-    static func parsePrune(_ top: inout YAMLMapping, architecture: Architecture) throws -> (PruningPlan?, Bool) {
-        guard var section = try top.mapping("prune") else { return (nil, false) }
+    static func parsePrune(_ top: YAMLMapping, architecture: Architecture) throws -> (PruningPlan?, Bool) {
+        guard let section = try top.mapping("prune", allowed: ["criterion", "scope", "fraction", "target", "one_shot", "rates"]) else {
+            return (nil, false)
+        }
         let network = try ModelZoo.build(architecture)
         var plan = PruningPlan(targetSparsity: 0.5)
         plan.criterion = try section.choice("criterion", PruningCriterion.self) ?? .magnitude
         plan.scope = try section.choice("scope", PruningScope.self) ?? .layerwise
-        plan.fraction = try section.double("fraction", 0...1, open: true, expected: "a fraction in (0, 1)") ?? 0.2
-        guard let target = try section.double("target", 0...1, open: true, expected: "a sparsity in (0, 1), e.g. 0.95") else {
+        plan.fraction = try section.double("fraction", PruningPlan.Limits.fraction) ?? 0.2
+        guard let target = try section.double("target", PruningPlan.Limits.targetSparsity) else {
             throw section.error("target", nil, "missing; expected the overall sparsity to reach, e.g. 0.95")
         }
         plan.targetSparsity = target
@@ -189,21 +219,19 @@ extension Recipe {
                 paper = true
                 plan.rates = network.paperPruningRates
             } else {
-                var rates = try YAMLMapping(file: top.file, path: "prune.rates", node: ratesNode)
+                let rates = try YAMLMapping(file: top.file, path: "prune.rates", node: ratesNode, allowed: nil)
                 for name in rates.keys {
                     guard network.prunableParameterNames.contains(name) else {
                         throw rates.error(name, rates.node(name), "not a prunable parameter of \(architecture.model); expected one of \(network.prunableParameterNames.joined(separator: ", "))")
                     }
-                    plan.rates[name] = try rates.double(name, 0...1, expected: "a fraction in [0, 1)")
-                    if plan.rates[name]! >= 1 { throw rates.error(name, rates.node(name), "expected a fraction in [0, 1), got 1") }
+                    plan.rates[name] = try rates.double(name, PruningPlan.Limits.rate)
                 }
             }
         }
-        try section.finish(allowed: ["criterion", "scope", "fraction", "target", "one_shot", "rates"])
         return (plan, paper)
     }
 
-    static func parseStrategies(_ top: inout YAMLMapping, train: TrainingSettings) throws -> [RetrainingStrategy] {
+    static func parseStrategies(_ top: YAMLMapping, train: TrainingSettings) throws -> [RetrainingStrategy] {
         guard let node = top.node("retrain") else { return [] }
         guard case let .sequence(items) = node else {
             throw top.error("retrain", node, "expected a list of strategies (\(RetrainingStrategy.presetNames.joined(separator: ", ")))")
@@ -234,15 +262,14 @@ extension Recipe {
     /// `{name: {epoch: k, epochs: t, weights: ..., lr: ...}}`: a preset with options, or
     /// a custom strategy from the three knobs.
     static func parseStrategy(_ item: Node, file: String, train: TrainingSettings) throws -> RetrainingStrategy {
-        let outer = try YAMLMapping(file: file, path: "retrain", node: item)
+        let outer = try YAMLMapping(file: file, path: "retrain", node: item, allowed: nil)
         guard outer.keys.count == 1, let name = outer.keys.first else {
             throw RecipeError(file: file, line: item.mark?.line, key: "retrain", message: "expected one strategy per list item, e.g. {weight-rewind: {epoch: 2}}")
         }
-        var copy = outer
-        let body = copy.node(name)!
+        let body = outer.node(name)!
         var options: YAMLMapping? = nil
         if case let .scalar(s) = body, s.string.isEmpty { options = nil } else {
-            options = try YAMLMapping(file: file, path: "retrain.\(name)", node: body)
+            options = try YAMLMapping(file: file, path: "retrain.\(name)", node: body, allowed: ["epoch", "epochs", "weights", "lr"])
         }
         let epoch = try options?.int("epoch", minimum: 0, expected: "a non-negative epoch") ?? train.rewindEpoch
         let epochs = try options?.int("epochs", minimum: 1, expected: "a positive integer")
@@ -250,7 +277,7 @@ extension Recipe {
         if let preset = RetrainingStrategy.preset(name, rewindEpoch: epoch, epochs: epochs) {
             strategy = preset
         } else {
-            guard var o = options, let source = try o.string("weights"), let rate = try o.string("lr") else {
+            guard let o = options, let source = try o.string("weights"), let rate = try o.string("lr") else {
                 throw RecipeError(file: file, line: item.mark?.line, key: "retrain.\(name)",
                                   message: "unknown preset; a custom strategy needs weights (previous, rewind, initial, random) and lr (fixed, replay)")
             }
@@ -264,7 +291,6 @@ extension Recipe {
                                           rewindEpoch: epoch, epochs: epochs)
             options = o
         }
-        try options?.finish(allowed: ["epoch", "epochs", "weights", "lr"])
         return strategy
     }
 

@@ -1,7 +1,10 @@
+import Engine
 import Yams
 
-/// A cursor over one YAML mapping that reads typed values, remembers which keys
-/// were read, and reports anything else as an unknown key — nothing in a recipe is
+/// A cursor over one YAML mapping that reads typed values. Keys outside the
+/// mapping's `allowed` list are reported when the mapping is opened, before any
+/// value is read — so `learning_rate:` is named as unknown (with the closest allowed
+/// key, `lr`) rather than reported as a missing `lr` — and nothing in a recipe is
 /// silently ignored (nanoGPT's configurator rule).
 struct YAMLMapping {
     let file: String
@@ -9,9 +12,10 @@ struct YAMLMapping {
     let path: String
     let node: Node
     private let entries: [(key: String, value: Node)]
-    private var read: Set<String> = []
 
-    init(file: String, path: String, node: Node) throws {
+    /// Opens `node` as a mapping; with `allowed`, throws for the first key (in file
+    /// order) not in it. Pass nil when the keys are names checked by the caller.
+    init(file: String, path: String, node: Node, allowed: [String]?) throws {
         self.file = file
         self.path = path
         self.node = node
@@ -30,14 +34,19 @@ struct YAMLMapping {
             entries.append((name, value))
         }
         self.entries = entries
+        if let allowed {
+            for (key, value) in entries where !allowed.contains(key) {
+                let hint = closestName(to: key, among: allowed).map { "did you mean '\($0)'? " } ?? ""
+                throw error(key, value, "unknown key; \(hint)expected one of: \(allowed.joined(separator: ", "))")
+            }
+        }
     }
 
     func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The raw node under `key`, marking it read.
-    mutating func node(_ key: String) -> Node? {
-        read.insert(key)
-        return entries.first { $0.key == key }?.value
+    /// The raw node under `key`.
+    func node(_ key: String) -> Node? {
+        entries.first { $0.key == key }?.value
     }
 
     /// Every key, in file order.
@@ -47,22 +56,15 @@ struct YAMLMapping {
         RecipeError(file: file, line: (node ?? self.node).mark?.line, key: keyPath(key), message: message)
     }
 
-    /// Throws for the first key not read, listing the keys this mapping accepts.
-    func finish(allowed: [String]) throws {
-        for (key, value) in entries where !read.contains(key) {
-            throw error(key, value, "unknown key; expected one of: \(allowed.joined(separator: ", "))")
-        }
-    }
-
     // MARK: Typed values
 
-    mutating func string(_ key: String) throws -> String? {
+    func string(_ key: String) throws -> String? {
         guard let n = node(key) else { return nil }
         guard case let .scalar(s) = n, !s.string.isEmpty else { throw error(key, n, "expected a string, got \(Self.describe(n))") }
         return s.string
     }
 
-    mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws -> T? where T.RawValue == String {
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws -> T? where T.RawValue == String {
         guard let raw = try string(key) else { return nil }
         guard let value = T(rawValue: raw) else {
             throw error(key, node(key), "expected one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(raw)'")
@@ -70,7 +72,7 @@ struct YAMLMapping {
         return value
     }
 
-    mutating func double(_ key: String, _ range: ClosedRange<Double>? = nil, open: Bool = false,
+    func double(_ key: String, _ range: ClosedRange<Double>? = nil, open: Bool = false,
                          expected: String = "a number") throws -> Double? {
         guard let n = node(key) else { return nil }
         guard case .scalar = n, let value = n.float ?? n.int.map(Double.init), value.isFinite else {
@@ -83,7 +85,14 @@ struct YAMLMapping {
         return value
     }
 
-    mutating func int(_ key: String, minimum: Int? = nil, expected: String = "an integer") throws -> Int? {
+    /// A number within `limits` (the setting's one definition of its range).
+    func double(_ key: String, _ limits: SettingLimits) throws -> Double? {
+        guard let value = try double(key, expected: limits.expected) else { return nil }
+        if !limits.contains(value) { throw error(key, node(key), "expected \(limits.expected), got \(Self.format(value))") }
+        return value
+    }
+
+    func int(_ key: String, minimum: Int? = nil, expected: String = "an integer") throws -> Int? {
         guard let n = node(key) else { return nil }
         guard case let .scalar(s) = n, let value = Int(s.string) else {
             throw error(key, n, "expected \(expected), got \(Self.describe(n))")
@@ -92,13 +101,13 @@ struct YAMLMapping {
         return value
     }
 
-    mutating func bool(_ key: String) throws -> Bool? {
+    func bool(_ key: String) throws -> Bool? {
         guard let n = node(key) else { return nil }
         guard case .scalar = n, let value = n.bool else { throw error(key, n, "expected true or false, got \(Self.describe(n))") }
         return value
     }
 
-    mutating func intList(_ key: String, minimum: Int? = nil, expected: String = "a list of integers") throws -> [Int]? {
+    func intList(_ key: String, minimum: Int? = nil, expected: String = "a list of integers") throws -> [Int]? {
         guard let n = node(key) else { return nil }
         if case .scalar = n, let single = n.int { return [single] }
         guard case let .sequence(items) = n else { throw error(key, n, "expected \(expected), got \(Self.describe(n))") }
@@ -110,9 +119,10 @@ struct YAMLMapping {
         }
     }
 
-    mutating func mapping(_ key: String) throws -> YAMLMapping? {
+    /// The mapping under `key`, its keys checked against `allowed` (nil: any).
+    func mapping(_ key: String, allowed: [String]?) throws -> YAMLMapping? {
         guard let n = node(key) else { return nil }
-        return try YAMLMapping(file: file, path: keyPath(key), node: n)
+        return try YAMLMapping(file: file, path: keyPath(key), node: n, allowed: allowed)
     }
 
     /// A short, quoted rendering of a node for error messages.

@@ -1,3 +1,4 @@
+import Pruning
 import Foundation
 
 /// Mean and sample standard deviation of one metric over seeds.
@@ -46,8 +47,13 @@ public struct LevelAggregate: Codable, Equatable, Sendable {
     /// Wall time summed over seeds, in seconds.
     public var totalSeconds: Double
 
+    enum CodingKeys: String, CodingKey {
+        case strategy, level, seeds, weightsRemaining = "weights_remaining", testAccuracy = "test_accuracy"
+        case testLoss = "test_loss", layerSparsity = "layer_sparsity", epochs, totalSeconds = "total_seconds"
+    }
+
     /// Summarises `rows`, which share strategy and level and are in ascending seed order.
-    init(rows: [ResultRow]) {
+    init(rows: [LevelRecord]) {
         precondition(!rows.isEmpty, "aggregate of no rows")
         let count = Double(rows.count)
         strategy = rows[0].strategy
@@ -77,6 +83,8 @@ public struct PrunedLevel: Codable, Equatable, Sendable {
     /// The strategy with the highest mean test accuracy here; ties go to the strategy
     /// listed first in the recipe. Nil when no strategy has rows at this level.
     public var best: String?
+
+    enum CodingKeys: String, CodingKey { case level, weightsRemaining = "weights_remaining", best }
 }
 
 /// One strategy's aggregates, one per level it reached, in `Comparison.levels` order.
@@ -106,10 +114,10 @@ public struct Comparison: Codable, Equatable, Sendable {
     public var dense: LevelAggregate?
     public var levels: [PrunedLevel]
     public var strategies: [StrategyResults]
-    public var rows: [ResultRow]
+    public var rows: [LevelRecord]
 
     init(context: ReportContext, dense: LevelAggregate?, levels: [PrunedLevel],
-         strategies: [StrategyResults], rows: [ResultRow]) {
+         strategies: [StrategyResults], rows: [LevelRecord]) {
         self.context = context
         self.dense = dense
         self.levels = levels
@@ -122,7 +130,7 @@ public struct Comparison: Codable, Equatable, Sendable {
     /// Throws `ReportError` for an empty input, unknown strategies or layers,
     /// duplicate rows, and values out of range (fractions outside [0, 1], negative
     /// epochs or seconds). A non-finite test loss (a diverged run) is accepted.
-    public init(rows: [ResultRow], context: ReportContext) throws {
+    public init(rows: [LevelRecord], context: ReportContext) throws {
         guard !rows.isEmpty else { throw ReportError.noRows }
         let strategyNames = context.strategies.filter { $0 != Self.denseStrategy }
         if let repeated = Self.firstRepeated(strategyNames) { throw ReportError.repeatedStrategy(repeated) }
@@ -193,7 +201,7 @@ public struct Comparison: Codable, Equatable, Sendable {
             .map(\.element)
     }
 
-    private static func validate(_ row: ResultRow, ranks: [String: Int], strategies: [String],
+    private static func validate(_ row: LevelRecord, ranks: [String: Int], strategies: [String],
                                  layers: Set<String>) throws {
         guard ranks[row.strategy] != nil else { throw ReportError.unknownStrategy(row.strategy, known: strategies) }
         if row.strategy == denseStrategy && row.level != 0 {

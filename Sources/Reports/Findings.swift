@@ -66,10 +66,16 @@ public struct BandFinding: Equatable, Sendable {
                                + "(\(ReportNumbers.fixed(100 * dense.mean, decimals: 2))%)")
         }
         if let runnerUp {
-            comparisons.append(Self.gap(best.testAccuracy.mean, runnerUp.testAccuracy.mean, runnerUp.strategy,
-                                        above: "ahead of"))
+            if isTie(best.testAccuracy, runnerUp.testAccuracy) {
+                comparisons.append("tied with \(runnerUp.strategy) (\(ReportNumbers.accuracy(runnerUp.testAccuracy))%: "
+                                   + "the difference is within the spread over seeds)")
+            } else {
+                comparisons.append(Self.gap(best.testAccuracy.mean, runnerUp.testAccuracy.mean, runnerUp.strategy,
+                                            above: "ahead of"))
+            }
         }
-        let tail = (comparisons.isEmpty ? "" : ", " + comparisons.joined(separator: " and ")) + "."
+        var tail = (comparisons.isEmpty ? "" : ", " + comparisons.joined(separator: " and ")) + "."
+        if best.testAccuracy.count < 2 { tail += " One seed: no spread over seeds is known, so no difference here is shown to be real." }
         let head = "**\(band.label) weights remaining**"
         if levels.count == 1 {
             return "\(head) (level \(sparsest.level), \(percent)%): \(bestText)\(tail)"
@@ -86,6 +92,14 @@ public struct BandFinding: Equatable, Sendable {
         }
         return "\(head) (levels \(levels.first!.level)–\(levels.last!.level)): \(tally). "
             + "At \(percent)% (level \(sparsest.level)), \(bestText)\(tail)"
+    }
+
+    /// Whether two strategies' accuracies are a tie: with several seeds, a difference of
+    /// means smaller than the larger of the two sample standard deviations. With one
+    /// seed the spread is unknown and nothing is called a tie (the sentence says so).
+    func isTie(_ a: SampleStatistics, _ b: SampleStatistics) -> Bool {
+        guard a.count > 1, b.count > 1 else { return false }
+        return abs(a.mean - b.mean) < max(a.std, b.std)
     }
 
     /// "1.20 points below dense", "0.35 points ahead of lr-rewind", "level with dense".

@@ -1,3 +1,4 @@
+import Pruning
 /// Why a report could not be made from the rows and context it was given.
 ///
 /// Every case names the offending row or key so the message says what to fix. Reports
@@ -18,7 +19,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case denseLevelNotZero(level: Int, seed: Int)
     /// A row reports sparsity for a layer that `ReportContext.layers` does not list.
     case unknownLayer(String, strategy: String, level: Int, seed: Int)
-    /// A value outside its range (`field` is the `ResultRow` property name).
+    /// A value outside its range (`field` is the `LevelRecord` property name).
     case valueOutOfRange(field: String, value: Double, expected: String, strategy: String, level: Int, seed: Int)
     /// results.json was not written by this format and version.
     case unsupportedDocument(format: String, version: Int)

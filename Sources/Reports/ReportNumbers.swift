@@ -48,8 +48,10 @@ public enum ReportNumbers {
 
     /// An accuracy fraction as a percentage with two decimals, mean ± std:
     /// `0.8841 ± 0.0012` -> `"88.41 ± 0.12"`.
+    /// With one seed no spread is known, and none is printed ("88.41", not "88.41 ± 0.00").
     public static func accuracy(_ statistics: SampleStatistics) -> String {
-        "\(fixed(100 * statistics.mean, decimals: 2)) ± \(fixed(100 * statistics.std, decimals: 2))"
+        guard statistics.count > 1 else { return fixed(100 * statistics.mean, decimals: 2) }
+        return "\(fixed(100 * statistics.mean, decimals: 2)) ± \(fixed(100 * statistics.std, decimals: 2))"
     }
 
     /// A band boundary in percent without trailing zeros: 50 -> "50", 0.5 -> "0.5".

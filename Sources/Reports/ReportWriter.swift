@@ -1,8 +1,9 @@
+import Pruning
 import AtomicFile
 import Foundation
 
 /// Writes a comparison's five report files into one directory
-/// (`reports/<recipe-name>/` by DESIGN.md's layout).
+/// (`<reports>/<recipe-name>/`, `reports/local/<recipe-name>/` by default).
 public enum ReportWriter {
     public static let markdownFile = "report.md"
     public static let levelsFile = "levels.csv"
@@ -18,7 +19,7 @@ public enum ReportWriter {
     /// (`ReportError`) leave the directory untouched. Each file replaces the old one
     /// atomically (`AtomicFile`), so a reader never sees half a file.
     @discardableResult
-    public static func write(rows: [ResultRow], context: ReportContext, to directory: URL) throws -> [URL] {
+    public static func write(rows: [LevelRecord], context: ReportContext, to directory: URL) throws -> [URL] {
         let comparison = try Comparison(rows: rows, context: context)
         let files: [(String, Data)] = [
             (markdownFile, Data(MarkdownReport.render(comparison, plotFile: plotFile).utf8)),

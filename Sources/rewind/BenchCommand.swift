@@ -22,11 +22,19 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "With --sparse: measure the dense/sparse crossover density of the models' Conv2D layers instead.")
     var crossover = false
     @Flag(help: "One JSON line per measurement.") var json = false
+    @Flag(help: "Time the work of a comparison end to end (the IMP reference: LeNet-300-100, 5 strategies, 10 epochs a run) instead.")
+    var imp = false
+    @Option(help: "With --imp: pruning levels (15: to 3.58% of the weights).") var rounds: Int = 15
+    @Option(help: "With --imp: worker processes (default: one per core).") var jobs: Int?
+    @Flag(help: "With --imp: keep the run folder and report (in the temporary directory).") var keep = false
 
     /// The peer script's models and learning rates (Adam).
     static let peerModels: [(name: String, learningRate: Float)] = [("lenet-300-100", 1.2e-3), ("lenet-5", 1.2e-3), ("conv-2", 2e-4)]
 
     func run() throws {
+        if imp {
+            return try IMPBench.run(rounds: rounds, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, keep: keep, json: json)
+        }
         if gemm { return GemmCrossover.measure(json: json) }
         let names = models?.split(separator: ",").map(String.init) ?? Self.peerModels.map(\.name).filter { ModelZoo.builders[$0] != nil }
         if sparse {

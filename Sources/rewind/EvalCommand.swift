@@ -17,17 +17,20 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print {\"test_accuracy\", \"test_loss\", \"sparsity\"} as the last line.") var json = false
 
     func validate() throws {
+        if dataPath?.isEmpty == true { throw CommandFailure("--data-path: the path is empty; expected the folder of the dataset's files") }
         guard ["auto", "dense", "sparse"].contains(path) else { throw ValidationError("--path: expected auto, dense or sparse, got '\(path)'") }
     }
 
     func run() throws {
-        let contents = try CheckpointFile.read(from)
+        let contents = try UntrustedCheckpoint.read(from)
         let network = try contents.makeNetwork()
         var data = DataSettings()
         if let text = contents.recipe, let recipe = try? Recipe.parse(text, file: from) { data = recipe.data }
         if let dataPath { data.path = dataPath }
         data.trainLimit = nil
         let raw = try data.loadRaw()
+        try network.checkInput(exampleShape: raw.test.exampleShape, batchSize: min(1000, raw.test.count),
+                               source: data.dataset == .synthetic ? "\(from): recipe data.synthetic" : data.directory)
         let test = raw.test.normalized(by: network.normalization)
         let clock = ContinuousClock(), start = clock.now
         let evaluation: Evaluation

@@ -18,8 +18,12 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Write an ONNX model (opset 17) instead of a checkpoint; masks are kept as side tensors (docs/onnx.md).")
     var onnx = false
 
+    func validate() throws {
+        try OutputLocation.checkFile(out, option: "--out")
+    }
+
     func run() throws {
-        var contents = try CheckpointFile.read(from)
+        var contents = try UntrustedCheckpoint.read(from)
         if onnx {
             try ONNXExporter.write(contents, to: out)
             let sparsity = contents.masks.isEmpty ? "dense" : String(format: "%.2f%% of masked weights pruned",

@@ -23,7 +23,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        let contents = try CheckpointFile.read(file)
+        let contents = try UntrustedCheckpoint.read(file)
         let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         let storage = try CheckpointFile.storageBytes(file)
         var tensors: [TensorInfo] = []

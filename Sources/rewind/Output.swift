@@ -13,11 +13,10 @@ struct FileHandleOutputStream: TextOutputStream {
 /// Whether standard error is a terminal (live bars) or a file or pipe (plain lines).
 let standardErrorIsTerminal = isatty(STDERR_FILENO) == 1
 
-/// Prints one line of compact JSON with sorted keys to standard output.
+/// Prints one line of compact JSON (`RecordJSON`'s policy: snake_case, sorted keys)
+/// to standard output.
 func printJSONLine<T: Encodable>(_ value: T) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    if let data = try? encoder.encode(value), let line = String(data: data, encoding: .utf8) {
+    if let data = try? RecordJSON.encoder(pretty: false).encode(value), let line = String(data: data, encoding: .utf8) {
         print(line)
         fflush(nil)   // flush every stream, so JSON lines arrive in order with progress
     }
@@ -60,3 +59,11 @@ func installInterruptHandler() -> StopRequest {
     return stop
 }
 nonisolated(unsafe) private var interruptSource: DispatchSourceSignal?
+
+/// Whether this process is a `compare --jobs` worker whose parent has gone (killed):
+/// the worker then stops after its current epoch is saved instead of running on
+/// unattended. (`REWIND_PARENT_PID` is set by `WorkerPool`.)
+func parentDied() -> Bool {
+    guard let expected = ProcessInfo.processInfo.environment["REWIND_PARENT_PID"].flatMap({ Int32($0) }) else { return false }
+    return getppid() != expected
+}

@@ -41,7 +41,7 @@ final class ProgressPrinter: RunObserver {
         print(line, to: &standardError)
     }
 
-    func levelFinished(_ row: ResultRow, context: String) {
+    func levelFinished(_ row: LevelRecord, context: String) {
         finishedUnits += 1
         guard !quiet else { return }
         clearLine()

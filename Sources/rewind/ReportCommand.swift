@@ -12,24 +12,44 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write report.md, levels.csv, layers.csv, results.json and the SVG plot from a run folder.")
 
+    /// Where reports go unless `--reports` says otherwise: a folder git ignores, so a
+    /// rerun of a shipped recipe never overwrites the committed results under reports/.
+    static let defaultReports = "reports/local"
+
     @Argument(help: "A run folder, e.g. checkpoints/quickstart-1a2b3c4d.") var runFolder: String
-    @Option(help: "Folder of report folders (the report goes to <reports>/<recipe name>).") var reports = "reports"
+    @Option(help: "Folder of report folders (the report goes to <reports>/<recipe name>/).") var reports = Self.defaultReports
 
     func run() throws {
-        let folder = try Self.writeReport(runFolder: URL(fileURLWithPath: runFolder), reports: URL(fileURLWithPath: reports))
+        try OutputLocation.checkFolder(reports, option: "--reports")
+        let (run, recipe) = try Self.open(runFolder: URL(fileURLWithPath: runFolder))
+        let folder = try Self.writeReport(run: run, recipe: recipe, reports: URL(fileURLWithPath: reports))
         print(folder.appendingPathComponent(ReportWriter.markdownFile).path)
     }
 
-    /// Collects every finished level's record under `runFolder` and writes the report
-    /// to `<reports>/<recipe name>/`; returns that folder.
-    static func writeReport(runFolder: URL, reports: URL) throws -> URL {
-        let recipeFile = runFolder.appendingPathComponent("recipe.yaml")
-        guard FileManager.default.fileExists(atPath: recipeFile.path) else {
-            throw CommandFailure("\(runFolder.path): not a run folder (no recipe.yaml; run `rewind compare` first)")
+    /// The run folder at `url` and the recipe it ran. A path that is not a run folder
+    /// but names some (`checkpoints/quickstart` for `checkpoints/quickstart-1a2b3c4d`)
+    /// gets an error listing them.
+    static func open(runFolder url: URL) throws -> (RunFolder, Recipe) {
+        let snapshot = RunFolder(root: url, source: "").recipeSnapshot
+        guard FileManager.default.fileExists(atPath: snapshot.path) else {
+            let parent = url.deletingLastPathComponent(), prefix = url.lastPathComponent + "-"
+            let matches = ((try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [])
+                .filter { $0.hasPrefix(prefix) }.sorted()
+            if !matches.isEmpty {
+                throw CommandFailure("\(url.path): not a run folder; run folders of that name: "
+                                     + matches.map { parent.appendingPathComponent($0).path }.joined(separator: ", "))
+            }
+            throw CommandFailure("\(url.path): not a run folder (no recipe.yaml; `rewind compare` writes it)")
         }
-        let recipe = try Recipe.load(path: recipeFile.path)
-        let rows = try collectRows(runFolder: runFolder)
-        guard !rows.isEmpty else { throw CommandFailure("\(runFolder.path): no finished levels yet") }
+        let recipe = try Recipe.load(path: snapshot.path)
+        return (RunFolder(root: url, source: recipe.hash), recipe)
+    }
+
+    /// Collects every finished record of `recipe`'s seeds, strategies and levels in
+    /// `run` and writes the report to `<reports>/<recipe name>/`; returns that folder.
+    static func writeReport(run: RunFolder, recipe: Recipe, reports: URL) throws -> URL {
+        let rows = try recipe.finishedRecords(in: run)
+        guard !rows.isEmpty else { throw CommandFailure("\(run.root.path): no finished levels yet") }
         let network = try ModelZoo.build(recipe.architecture)
         let wall = rows.reduce(0) { $0 + $1.seconds }
         let context = ReportContext(name: recipe.name, recipe: recipe.text, machine: MachineDescription.current,
@@ -38,29 +58,6 @@ struct ReportCommand: ParsableCommand {
         let destination = reports.appendingPathComponent(recipe.name)
         _ = try ReportWriter.write(rows: rows, context: context, to: destination)
         return destination
-    }
-
-    /// Every `final.json` (dense) and `level-<L>.json` under the run folder's seed folders.
-    static func collectRows(runFolder: URL) throws -> [ResultRow] {
-        let manager = FileManager.default
-        var rows: [ResultRow] = []
-        let seeds = (try? manager.contentsOfDirectory(atPath: runFolder.path))?.filter { $0.hasPrefix("seed-") }.sorted() ?? []
-        for seed in seeds {
-            let seedFolder = runFolder.appendingPathComponent(seed)
-            for chain in (try? manager.contentsOfDirectory(atPath: seedFolder.path))?.sorted() ?? [] {
-                let chainFolder = seedFolder.appendingPathComponent(chain)
-                for file in (try? manager.contentsOfDirectory(atPath: chainFolder.path))?.sorted() ?? []
-                where file == "final.json" || (file.hasPrefix("level-") && file.hasSuffix(".json")) {
-                    let url = chainFolder.appendingPathComponent(file)
-                    do {
-                        rows.append(try JSONDecoder().decode(ResultRow.self, from: Data(contentsOf: url)))
-                    } catch {
-                        throw CommandFailure("\(url.path): not a level record (\(error.localizedDescription))")
-                    }
-                }
-            }
-        }
-        return rows
     }
 }
 

@@ -16,5 +16,17 @@ struct Rewind: ParsableCommand {
           rewind import model.onnx --out model.h5       a PyTorch/ONNX model as a checkpoint; rewind export --onnx writes one back
         """,
         subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, ReportCommand.self, StatusCommand.self,
-                      EvalCommand.self, InspectCommand.self, ExportCommand.self, ImportCommand.self, BenchCommand.self])
+                      EvalCommand.self, InspectCommand.self, ExportCommand.self, ImportCommand.self, BenchCommand.self, ProbeCheckpointCommand.self])
+
+    /// Parses and runs the command; a filesystem error from Foundation is printed as
+    /// one line `path: cause` (`OutputLocation.describe`), everything else as the
+    /// argument parser prints it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: OutputLocation.describe(error).map(CommandFailure.init) ?? error)
+        }
+    }
 }

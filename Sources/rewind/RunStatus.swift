@@ -1,7 +1,6 @@
 import Foundation
 import Pruning
 import Recipes
-import Reports
 
 /// What a run folder holds, read from its files alone (no process is asked): per
 /// seed, the dense run and each strategy's chain of levels, each level done (its
@@ -48,55 +47,42 @@ struct RunStatus: Encodable {
     }
 
     /// Reads the run folder `root` (it must hold the recipe.yaml `rewind compare` keeps).
+    /// A level counts as done only when its record was made from the inputs the recipe
+    /// gives it now, as `compare` and `report` count it.
     init(runFolder root: URL, now: Date = Date()) throws {
-        let recipeFile = Recipe.snapshotFile(in: root)
-        guard FileManager.default.fileExists(atPath: recipeFile.path) else {
-            throw CommandFailure("\(root.path): not a run folder (no recipe.yaml; `rewind compare` writes it)")
-        }
-        let recipe = try Recipe.load(path: recipeFile.path)
-        let layout = RunLayout(root: root)
-        let levels = try recipe.levelSchedule().count
+        let (folder, recipe) = try ReportCommand.open(runFolder: root)
+        let schedule = try recipe.levelSchedule()
         var chains: [Chain] = []
         for seed in recipe.seeds {
-            chains.append(Self.chain(seed: seed, strategy: "dense", levels: [0], now: now,
-                                     done: { _ in (layout.dense(seed, .final), layout.denseRecord(seed)) },
-                                     partial: { _ in layout.dense(seed, .last) }))
-            for strategy in recipe.strategies.map(\.name) {
-                chains.append(Self.chain(seed: seed, strategy: strategy, levels: Array(1...max(levels, 1)), now: now,
-                                         done: { (layout.level(seed, strategy, $0), layout.levelRecord(seed, strategy, $0)) },
-                                         partial: { layout.partialLevel(seed, strategy, $0) }))
+            let denseDone = folder.finishedDense(seed)
+            let denseSaved = (try? FileManager.default.attributesOfItem(atPath: folder.dense(seed, .last).path))?[.modificationDate] as? Date
+            chains.append(Chain(seed: seed, strategy: "dense", done: denseDone != nil ? [0] : [],
+                                inProgress: denseDone == nil && denseSaved != nil ? [0] : [],
+                                missing: denseDone == nil && denseSaved == nil ? [0] : [],
+                                secondsSinceSaved: denseDone == nil ? denseSaved.map { [max(0, now.timeIntervalSince($0))] } ?? [] : [],
+                                seconds: denseDone?.seconds ?? 0))
+            guard let plan = recipe.prune else { continue }
+            for strategy in recipe.strategies {
+                var done: [Int] = [], running: [Int] = [], missing: [Int] = [], ages: [Double] = [], seconds = 0.0
+                for level in schedule.indices.map({ $0 + 1 }) {
+                    switch folder.levelState(seed: seed, strategy: strategy, plan: plan, level: level, schedule: schedule) {
+                    case .done(let record): done.append(level); seconds += record.seconds
+                    case .inProgress(let saved): running.append(level); ages.append(max(0, now.timeIntervalSince(saved)))
+                    case .missing: missing.append(level)
+                    }
+                }
+                chains.append(Chain(seed: seed, strategy: strategy.name, done: done, inProgress: running, missing: missing,
+                                    secondsSinceSaved: ages, seconds: seconds))
             }
         }
         run = root.lastPathComponent
         self.recipe = recipe.name
-        self.levels = levels
+        self.levels = schedule.count
         self.chains = chains
         done = chains.reduce(0) { $0 + $1.done.count }
         inProgress = chains.reduce(0) { $0 + $1.inProgress.count }
         missing = chains.reduce(0) { $0 + $1.missing.count }
         estimatedSecondsLeft = Self.estimate(chains)
-    }
-
-    /// A chain's levels, sorted into done, in progress and missing by their files.
-    private static func chain(seed: UInt64, strategy: String, levels: [Int], now: Date,
-                              done: (Int) -> (checkpoint: URL, record: URL), partial: (Int) -> URL) -> Chain {
-        let manager = FileManager.default
-        var finished: [Int] = [], running: [Int] = [], missing: [Int] = [], ages: [Double] = [], seconds = 0.0
-        for level in levels {
-            let (checkpoint, record) = done(level)
-            if manager.fileExists(atPath: checkpoint.path), let data = manager.contents(atPath: record.path),
-               let row = try? JSONDecoder().decode(ResultRow.self, from: data) {
-                finished.append(level)
-                seconds += row.seconds
-            } else if let saved = (try? manager.attributesOfItem(atPath: partial(level).path))?[.modificationDate] as? Date {
-                running.append(level)
-                ages.append(max(0, now.timeIntervalSince(saved)))
-            } else {
-                missing.append(level)
-            }
-        }
-        return Chain(seed: seed, strategy: strategy, done: finished, inProgress: running, missing: missing,
-                     secondsSinceSaved: ages, seconds: seconds)
     }
 
     /// Seconds left at the finished levels' mean pace: per strategy, falling back to

@@ -45,20 +45,21 @@ struct SlurmPlan {
         let script: String
     }
 
-    let runFolder: URL
+    let run: RunFolder
+    var runFolder: URL { run.root }
     let jobs: [Job]
 
     /// `<run folder>/slurm/`: the scripts, submit.sh and logs/.
-    var folder: URL { runFolder.appendingPathComponent("slurm") }
+    var folder: URL { run.slurmFolder }
     var logs: URL { folder.appendingPathComponent("logs") }
     var submitScript: URL { folder.appendingPathComponent("submit.sh") }
 
     /// Plans `recipe`'s comparison in `runFolder` (absolute URLs throughout).
-    init(recipe: Recipe, runFolder: URL, checkpoints: URL, reports: URL, executable: URL,
+    init(recipe: Recipe, run: RunFolder, checkpoints: URL, reports: URL, executable: URL,
          workingDirectory: URL, resources: Resources) {
-        self.runFolder = runFolder
-        let folder = runFolder.appendingPathComponent("slurm"), logs = folder.appendingPathComponent("logs")
-        let recipeFile = Recipe.snapshotFile(in: runFolder)
+        self.run = run
+        let folder = run.slurmFolder, logs = folder.appendingPathComponent("logs")
+        let recipeFile = run.recipeSnapshot
         let folders = ["--checkpoints", shellQuoted(checkpoints.path), "--reports", shellQuoted(reports.path)]
         let rewind = shellQuoted(executable.path)
 
@@ -85,7 +86,7 @@ struct SlurmPlan {
         }
         func file(_ stage: String) -> URL { folder.appendingPathComponent("\(stage).sbatch") }
 
-        let run = runFolder.lastPathComponent, seeds = recipe.seeds, units = recipe.chainUnits
+        let runName = run.root.lastPathComponent, seeds = recipe.seeds, units = recipe.chainUnits
         let seedLines = seeds.enumerated().map { "  task \($0.offset + 1): seed \($0.element)" }
         let unitLines = units.enumerated().map { offset, unit in
             "  task \(offset + 1): seed \(unit.seed), \(unit.strategies.map(\.name).joined(separator: " + "))"
@@ -94,22 +95,22 @@ struct SlurmPlan {
             Job(stage: "dense", file: file("dense"), tasks: seeds.count, after: nil,
                 summary: "dense training, one seed per task",
                 script: script(stage: "dense", tasks: seeds.count,
-                               comment: ["Rewind plan for \(run), stage 1 of 3: the dense runs, one seed per array task."] + seedLines,
+                               comment: ["Rewind plan for \(runName), stage 1 of 3: the dense runs, one seed per array task."] + seedLines,
                                command: [rewind, "compare", shellQuoted(recipeFile.path), "--stage", "dense",
                                          "--shard", "\"$SLURM_ARRAY_TASK_ID/\(seeds.count)\""] + folders)),
             Job(stage: "chains", file: file("chains"), tasks: units.count, after: "dense",
                 summary: "pruning-level chains, one (seed, strategies) unit per task",
                 script: script(stage: "chains", tasks: units.count,
-                               comment: ["Rewind plan for \(run), stage 2 of 3: the level chains, one (seed, strategies) unit per array task;",
+                               comment: ["Rewind plan for \(runName), stage 2 of 3: the level chains, one (seed, strategies) unit per array task;",
                                          "submit with --dependency=afterok:<dense job>."] + unitLines,
                                command: [rewind, "compare", shellQuoted(recipeFile.path), "--stage", "chains",
                                          "--shard", "\"$SLURM_ARRAY_TASK_ID/\(units.count)\""] + folders)),
             Job(stage: "report", file: file("report"), tasks: nil, after: "chains",
                 summary: "rewind report -> \(reports.appendingPathComponent(recipe.name).path)/",
                 script: script(stage: "report", tasks: nil,
-                               comment: ["Rewind plan for \(run), stage 3 of 3: merge every finished level into the report;",
+                               comment: ["Rewind plan for \(runName), stage 3 of 3: merge every finished level into the report;",
                                          "submit with --dependency=afterok:<chains job>."],
-                               command: [rewind, "report", shellQuoted(runFolder.path), "--reports", shellQuoted(reports.path)])),
+                               command: [rewind, "report", shellQuoted(run.root.path), "--reports", shellQuoted(reports.path)])),
         ]
     }
 

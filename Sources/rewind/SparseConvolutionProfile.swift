@@ -34,13 +34,9 @@ enum SparseConvolutionProfile {
 
     /// Every Conv2D among `network`'s layers with the input shape (one example) it sees.
     static func convolutions(of network: Network) -> [(layer: Conv2D, inputShape: [Int])] {
-        var shape = network.architecture.inputShape
-        var found: [(layer: Conv2D, inputShape: [Int])] = []
-        for layer in network.layers {
-            if let convolution = layer as? Conv2D { found.append((convolution, shape)) }
-            shape = layer.outputShape(forInputShape: shape)
+        zip(network.layers, network.exampleShapes).compactMap { layer, shape in
+            (layer as? Conv2D).map { ($0, shape) }
         }
-        return found
     }
 
     /// One line per Conv2D of `network` at `batch`, its weights stored as `masks` says.

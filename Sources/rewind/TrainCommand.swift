@@ -17,16 +17,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Folder of run folders.") var checkpoints = "checkpoints"
     @Flag(help: "Print a one-line JSON summary last.") var json = false
 
+    func validate() throws {
+        try OutputLocation.checkFolder(checkpoints, option: "--checkpoints")
+    }
+
     func run() throws {
         let recipe = try Recipe.load(path: self.recipe)
         let observer = ProgressPrinter()
-        let experiment = try recipe.makeExperiment(checkpoints: URL(fileURLWithPath: checkpoints), observer: observer)
+        let layout = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
+        let experiment = try recipe.makeExperiment(observer: observer)
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested }
-        let layout = experiment.layout
         if fresh { for seed in recipe.seeds { try? FileManager.default.removeItem(at: layout.denseFolder(seed)) } }
         for seed in recipe.seeds {
-            let finished = FileManager.default.fileExists(atPath: layout.denseRecord(seed).path)
+            let finished = layout.finishedDense(seed) != nil
             let started = FileManager.default.fileExists(atPath: layout.dense(seed, .last).path)
             if started && !finished && !resume {
                 throw CommandFailure("\(layout.denseFolder(seed).path): an interrupted run is there; pass --resume to continue it or --fresh to start over")
@@ -38,7 +42,7 @@ struct TrainCommand: ParsableCommand {
         let clock = ContinuousClock(), start = clock.now
         var rows: [(UInt64, Double, Double)] = []
         for seed in recipe.seeds {
-            let row = try DenseTraining(experiment: experiment, seed: seed).run()
+            let row = try DenseTraining(experiment: experiment, run: layout, seed: seed).run()
             rows.append((seed, row.testAccuracy, row.testLoss))
             print(String(format: "seed %llu: test accuracy %.2f%%, test loss %.4f -> %@", seed, row.testAccuracy * 100,
                          row.testLoss, layout.dense(seed, .final).path))

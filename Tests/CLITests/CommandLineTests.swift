@@ -40,7 +40,7 @@ final class CommandLineTests: XCTestCase {
 
     func testCompareIsReproducibleAndSurvivesKillNine() throws {
         let file = try write(recipe, "tiny.yaml")
-        let clean = try RewindProcess.run(["compare", file, "--checkpoints", "clean", "--reports", "clean-reports"], in: folder)
+        let clean = try RewindProcess.run(["compare", file, "--jobs", "1", "--checkpoints", "clean", "--reports", "clean-reports"], in: folder)
         XCTAssertEqual(clean.status, 0, clean.error)
         XCTAssertTrue(clean.output.contains("clean-reports/cli-tiny/report.md"), clean.output)
         let expected = try results("clean-reports")
@@ -52,18 +52,72 @@ final class CommandLineTests: XCTestCase {
         var kills = 0
         for trigger in ["seed-0/dense/last.h5", "seed-0/fine-tune/level-1.h5", "seed-1/weight-rewind/level-2.partial.h5",
                         "seed-1/random-reinit/level-1.json"] {
-            let running = try RewindProcess.start(["compare", file, "--checkpoints", "killed", "--reports", "killed-reports"], in: folder)
+            let running = try RewindProcess.start(["compare", file, "--jobs", "1", "--checkpoints", "killed", "--reports", "killed-reports"], in: folder)
             let path = folder.appendingPathComponent("killed/\(run)/\(trigger)").path
             while running.process.isRunning && !FileManager.default.fileExists(atPath: path) { usleep(2_000) }
             if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL); kills += 1 }
             running.process.waitUntilExit()
         }
-        let resumed = try RewindProcess.run(["compare", file, "--checkpoints", "killed", "--reports", "killed-reports"], in: folder)
+        let resumed = try RewindProcess.run(["compare", file, "--jobs", "1", "--checkpoints", "killed", "--reports", "killed-reports"], in: folder)
         XCTAssertEqual(resumed.status, 0, resumed.error)
         XCTAssertGreaterThan(kills, 0)
         XCTAssertEqual(try results("killed-reports"), expected)
         // A kill during a write may leave a stale `*.tmp-<pid>` beside its target (safe to delete); the
         // targets themselves are always whole, which the identical results above show.
+    }
+
+    /// `compare --jobs 2` (two worker processes, one OpenBLAS thread each) gives
+    /// bit-identical results to `--jobs 1` with one thread, and a parallel run whose
+    /// parent is killed resumes to the same numbers.
+    func testParallelCompareEqualsSerial() throws {
+        let file = try write(recipe, "tiny.yaml")
+        let one = ["REWIND_THREADS": "1"]
+        let serial = try RewindProcess.run(["compare", file, "--jobs", "1", "--checkpoints", "serial", "--reports", "serial-reports"],
+                                           in: folder, environment: one)
+        XCTAssertEqual(serial.status, 0, serial.error)
+        let parallel = try RewindProcess.run(["compare", file, "--jobs", "2", "--checkpoints", "parallel", "--reports", "parallel-reports", "--json"],
+                                             in: folder, environment: one)
+        XCTAssertEqual(parallel.status, 0, parallel.error)
+        XCTAssertEqual(try results("parallel-reports"), try results("serial-reports"))
+        XCTAssertTrue(parallel.error.contains("[worker 1] "), parallel.error)
+        XCTAssertTrue(parallel.error.contains("[worker 2] "), parallel.error)
+        // One plan line, then a record per dense run and level, from both workers.
+        let lines = parallel.output.split(separator: "\n").filter { $0.hasPrefix("{") }
+        XCTAssertEqual(lines.filter { $0.contains("\"kind\":\"plan\"") }.count, 1)
+        XCTAssertEqual(lines.filter { $0.contains("\"test_accuracy\"") }.count, 2 * 5 * 3 + 2)
+
+        // Kill -9 the parent mid-chains; its workers stop after their epoch; a rerun finishes the same.
+        let run = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("parallel").path).first!
+        let running = try RewindProcess.start(["compare", file, "--jobs", "2", "--checkpoints", "killed", "--reports", "killed-reports"],
+                                              in: folder, environment: one)
+        let trigger = folder.appendingPathComponent("killed/\(run)/seed-0/fine-tune/level-1.h5").path
+        while running.process.isRunning && !FileManager.default.fileExists(atPath: trigger) { usleep(2_000) }
+        if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) }
+        running.process.waitUntilExit()
+        usleep(1_500_000)   // the orphaned workers notice and stop after their current epoch
+        let resumed = try RewindProcess.run(["compare", file, "--jobs", "2", "--checkpoints", "killed", "--reports", "killed-reports"],
+                                            in: folder, environment: one)
+        XCTAssertEqual(resumed.status, 0, resumed.error)
+        XCTAssertEqual(try results("killed-reports"), try results("serial-reports"))
+    }
+
+    /// Run from another directory, compare says it starts a new run folder there and
+    /// points at the recipe's existing one; --dry-run trains and writes nothing.
+    func testCompareFromAnotherDirectoryPointsAtTheExistingRun() throws {
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("project/recipes"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
+        try recipe.write(to: folder.appendingPathComponent("project/recipes/tiny.yaml"), atomically: true, encoding: .utf8)
+        let here = try RewindProcess.run(["compare", "recipes/tiny.yaml", "--dry-run"], in: folder.appendingPathComponent("project"))
+        XCTAssertEqual(here.status, 0, here.error)
+        XCTAssertTrue(here.error.contains("planned levels (% weights remaining): 50.2, 25.2, 15.0"), here.error)
+        let runLine = try XCTUnwrap(here.error.split(separator: "\n").first { $0.hasPrefix("run folder: ") })
+        XCTAssertTrue(runLine.hasSuffix("(new)"), String(runLine))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("project/checkpoints").path), "dry run wrote nothing")
+        let runPath = String(runLine.dropFirst("run folder: ".count).dropLast(" (new)".count))
+        try FileManager.default.createDirectory(atPath: runPath, withIntermediateDirectories: true)
+        let there = try RewindProcess.run(["compare", "../project/recipes/tiny.yaml", "--dry-run"], in: folder.appendingPathComponent("elsewhere"))
+        XCTAssertEqual(there.status, 0, there.error)
+        XCTAssertTrue(there.error.contains("note: this recipe already has a run folder at \(runPath)"), there.error)
     }
 
     func testTrainPruneExportEvalInspect() throws {
@@ -78,8 +132,15 @@ final class CommandLineTests: XCTestCase {
         let prune = try RewindProcess.run(["prune", "--from", final, "--to", "0.9", "--fraction", "0.5", "--strategy", "lr-rewind",
                                            "--out", "pruned.h5", "--json"], in: folder)
         XCTAssertEqual(prune.status, 0, prune.error)
-        let levels = prune.output.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        XCTAssertEqual(levels.count, 4)                                     // 50%, 25%, 12.5%, then exactly 10%
+        let lines = prune.output.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        // The plan first, then one record per level: 50%, 25%, then 10% (a last cut
+        // from 12.5% to 10% would be under half a level, so it is folded in).
+        XCTAssertEqual(lines.first?["kind"] as? String, "plan")
+        let planned = try XCTUnwrap(lines.first?["weights_remaining"] as? [Double])
+        let levels = Array(lines.dropFirst())
+        XCTAssertEqual(planned.count, 3)
+        XCTAssertEqual(levels.count, planned.count)
+        XCTAssertEqual(levels.map { $0["weights_remaining"] as! Double }, planned)
         XCTAssertEqual(levels.last!["weights_remaining"] as! Double, 0.1, accuracy: 1e-4)
 
         let export = try RewindProcess.run(["export", "--from", "pruned.h5", "--sparse", "--out", "pruned-sparse.h5"], in: folder)

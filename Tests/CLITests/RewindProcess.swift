@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the `rewind` executable that `swift test` built beside the test bundle.
@@ -13,18 +14,14 @@ struct RewindProcess {
 
     /// The `rewind` binary in the build folder of this test run.
     static func executable() throws -> URL {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        for folder in candidates {
-            let url = folder.appendingPathComponent("rewind")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw XCTSkip("the rewind executable was not built beside the tests (looked in \(candidates.map(\.path)))")
+        let (url, searched) = builtRewindExecutable()
+        guard let url else { throw XCTSkip("the rewind executable was not built beside the tests (looked in \(searched))") }
+        return url
     }
 
     /// Runs `rewind arguments` in `folder` and waits for it.
-    static func run(_ arguments: [String], in folder: URL) throws -> Result {
-        let process = try start(arguments, in: folder)
+    static func run(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Result {
+        let process = try start(arguments, in: folder, environment: environment)
         process.process.waitUntilExit()
         return process.result()
     }
@@ -46,10 +43,13 @@ struct RewindProcess {
     }
 
     /// Starts `rewind arguments` in `folder` without waiting; output goes to files.
-    static func start(_ arguments: [String], in folder: URL) throws -> Running {
+    static func start(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Running {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = folder
         let id = UUID().uuidString
         let output = folder.appendingPathComponent(".out-\(id)"), error = folder.appendingPathComponent(".err-\(id)")

@@ -53,14 +53,13 @@ final class AtomicWriteTests: XCTestCase {
         assertEqualContents(newer, try CheckpointFile.read(path))
     }
 
-    func testFailedRenameLeavesTargetAndRemovesTemporary() throws {
-        // A non-empty directory where the file should go: rename(2) fails after the
-        // temporary file is complete.
+    func testFolderInTheWayIsRefusedAndLeftAlone() throws {
+        // A directory where the file should go is refused before anything is written
+        // (rename(2) would replace an empty one).
         let occupied = directory.file("occupied.h5")
         try FileManager.default.createDirectory(atPath: occupied + "/inside", withIntermediateDirectories: true)
         let error = assertCheckpointError(.io) { try CheckpointFile.write(try makeContents(seed: 2), to: occupied) }
-        XCTAssertTrue(error?.message.hasPrefix("cannot rename \(occupied).tmp-\(getpid()) over the target") == true,
-                      "\(String(describing: error))")
+        XCTAssertEqual(error?.message, "is a folder, not a regular file; refusing to replace it")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: occupied), ["inside"])
         XCTAssertEqual(directory.contents, ["checkpoint.h5", "occupied.h5"])
     }
@@ -84,10 +83,45 @@ final class AtomicWriteTests: XCTestCase {
         try assertPreviousCheckpointIntact()
     }
 
+    /// rename(2) over a device or pipe would replace the node itself (`--out /dev/null`
+    /// as root left a regular file there): such targets are refused and left alone.
+    func testSpecialFilesAreNeverReplaced() throws {
+        let pipe = directory.file("pipe")
+        XCTAssertEqual(mkfifo(pipe, 0o644), 0)
+        XCTAssertThrowsError(try AtomicFile.replace(pipe, with: [1, 2, 3])) {
+            XCTAssertEqual("\($0)", "\(pipe): is a named pipe, not a regular file; refusing to replace it")
+        }
+        XCTAssertEqual(AtomicFile.specialFileKind(pipe), "a named pipe")
+        XCTAssertEqual(AtomicFile.specialFileKind(directory.path), "a folder")
+        XCTAssertEqual(AtomicFile.specialFileKind("/dev/null"), "a character device")
+        XCTAssertNil(AtomicFile.specialFileKind(path))
+        XCTAssertNil(AtomicFile.specialFileKind(directory.file("absent")))
+        XCTAssertEqual(directory.contents, ["checkpoint.h5", "pipe"], "no temporary left")
+    }
+
     func testDirectoryOfPath() {
         XCTAssertEqual(AtomicFile.directory(of: "c.h5"), ".")
         XCTAssertEqual(AtomicFile.directory(of: "/c.h5"), "/")
         XCTAssertEqual(AtomicFile.directory(of: "runs/seed-0/c.h5"), "runs/seed-0")
+    }
+
+    /// A kill mid-write leaves `<target>.tmp-<pid>`; the next write of that target
+    /// removes the temporaries of processes that are gone, never a live one's, and a
+    /// folder sweep removes the rest (issue 14, item 11).
+    func testStaleTemporariesOfDeadProcessesAreRemoved() throws {
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/sh")
+        finished.arguments = ["-c", "exit 0"]
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        let stale = "\(path).tmp-\(dead)", live = "\(path).tmp-1", other = directory.file("other.h5.tmp-\(dead)")
+        for file in [stale, live, other] { XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data(count: 4096))) }
+        try CheckpointFile.write(previous, to: path)
+        XCTAssertEqual(directory.contents, ["checkpoint.h5", "checkpoint.h5.tmp-1", "other.h5.tmp-\(dead)"])
+        XCTAssertEqual(AtomicFile.removeStaleTemporaries(in: directory.path).map { ($0 as NSString).lastPathComponent },
+                       ["other.h5.tmp-\(dead)"])
+        XCTAssertEqual(directory.contents, ["checkpoint.h5", "checkpoint.h5.tmp-1"], "pid 1 runs: its temporary stays")
     }
 }
 

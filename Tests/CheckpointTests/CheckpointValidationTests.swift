@@ -105,7 +105,14 @@ final class CheckpointValidationTests: XCTestCase {
     func testMissingAttribute() throws {
         try modifyCheckpoint(path) { try $0.removeAttribute("step") }
         let error = assertCheckpointError(.missing) { _ = try CheckpointFile.read(path) }
-        XCTAssertEqual(error?.description, "\(path): attribute 'step' is missing")
+        XCTAssertEqual(error?.description, "\(path): missing root attribute 'step' (schema v1 requires architecture, normalization, step, epoch, seed)")
+    }
+
+    /// Every missing root attribute is reported at once (issue 13, item 11).
+    func testMissingAttributesAreReportedTogether() throws {
+        try modifyCheckpoint(path) { try $0.removeAttribute("seed"); try $0.removeAttribute("normalization") }
+        let error = assertCheckpointError(.missing) { _ = try CheckpointFile.read(path) }
+        XCTAssertEqual(error?.description, "\(path): missing root attributes 'normalization', 'seed' (schema v1 requires architecture, normalization, step, epoch, seed)")
     }
 
     func testMissingOptimizerAttribute() throws {
@@ -160,6 +167,49 @@ final class CheckpointValidationTests: XCTestCase {
         }
         let error = assertCheckpointError(.invalidValue) { _ = try CheckpointFile.read(path) }
         XCTAssertTrue(error?.message.contains("unknown model 'vgg-19'") == true, "\(String(describing: error))")
+    }
+
+    /// Optional architecture fields default; a bad field is one line naming it (issue 13, item 11).
+    func testArchitectureWithoutDropoutDefaultsAndBadFieldsAreOneLine() throws {
+        try modifyCheckpoint(path) {
+            try $0.setAttribute("architecture", string: #"{"model":"lenet-300-100","inputShape":[1,4,4],"classes":3}"#)
+        }
+        XCTAssertEqual(try CheckpointFile.read(path).architecture.dropout, 0)
+        let cases = [
+            (#"{"inputShape":[1,4,4],"classes":3}"#, "is not valid Architecture JSON: field 'model' is missing"),
+            (#"{"model":"lenet-300-100","classes":"three"}"#, "is not valid Architecture JSON: field 'classes': expected Int"),
+            (#"{"model":"lenet-300-100","inputShape":[1,"x",4]}"#, "is not valid Architecture JSON: field 'inputShape[1]': expected Int"),
+            ("{model", "is not valid Architecture JSON: not JSON"),
+        ]
+        for (json, message) in cases {
+            try modifyCheckpoint(path) { try $0.setAttribute("architecture", string: json) }
+            let error = assertCheckpointError(.invalidValue) { _ = try CheckpointFile.read(path) }
+            XCTAssertEqual(error?.description, "\(path): attribute 'architecture' \(message)", json)
+        }
+    }
+
+    // MARK: Masks and their parameters (issue 14, item 9)
+
+    func testMaskForABiasIsRefused() throws {
+        try modifyCheckpoint(path) {
+            try $0.openGroup("masks").createDataset("fc3.bias", shape: [3], values: [UInt8(1), 0, 1])
+        }
+        let error = assertCheckpointError(.unexpected) { _ = try CheckpointFile.read(path) }
+        XCTAssertEqual(error?.description, "\(path): /masks/fc3.bias: masks /params/fc3.bias, which is not prunable in "
+                       + "lenet-300-100 (prunable: fc1.weight, fc2.weight, fc3.weight)")
+    }
+
+    func testWeightsOutsideTheirMaskAreRefused() throws {
+        let contents = try CheckpointFile.read(path)
+        var weights = contents.parameters["fc3.weight"]!.values
+        let mask = contents.masks["fc3.weight"]!
+        let pruned = (0..<mask.count).filter { mask[$0] == 0 }
+        XCTAssertGreaterThan(pruned.count, 2)
+        for i in pruned.prefix(2) { weights[i] = 0.125 }
+        try replaceDataset("params", "fc3.weight", shape: [3, 100], values: weights)
+        let error = assertCheckpointError(.invalidMask) { _ = try CheckpointFile.read(path) }
+        XCTAssertEqual(error?.description, "\(path): /masks/fc3.weight: 2 weights of /params/fc3.weight are non-zero where the "
+                       + "mask is 0 (first at flat index \(pruned[0]): 0.125); pruned weights must be exactly 0")
     }
 
     // MARK: Values

@@ -59,10 +59,10 @@ final class ConvolutionLayerTests: XCTestCase {
         XCTAssertEqual(Array(y.values[9..<18]), channel1)
     }
 
-    func testConv2DOutputShapes() {
+    func testConv2DOutputShapes() throws {
         let conv = Conv2D(name: "c", inChannels: 3, outChannels: 8, kernelSize: 3, stride: 2, padding: 1)
-        XCTAssertEqual(conv.outputShape(forInputShape: [3, 32, 32]), [8, 16, 16])
-        XCTAssertEqual(conv.outputShape(forInputShape: [3, 7, 5]), [8, 4, 3])
+        XCTAssertEqual(try conv.outputShape(forInputShape: [3, 32, 32]), [8, 16, 16])
+        XCTAssertEqual(try conv.outputShape(forInputShape: [3, 7, 5]), [8, 4, 3])
         XCTAssertEqual(conv.weight.name, "c.weight")
         XCTAssertEqual(conv.weight.value.shape, [8, 3, 3, 3])
         XCTAssertEqual(conv.bias?.name, "c.bias")
@@ -179,10 +179,10 @@ final class ConvolutionLayerTests: XCTestCase {
                        [1, 1, 2, 2, 1, 1, 2, 2])
     }
 
-    func testPoolingOutputShapes() {
-        XCTAssertEqual(MaxPool2D(kernel: 2).outputShape(forInputShape: [16, 7, 7]), [16, 3, 3])
-        XCTAssertEqual(AvgPool2D(kernel: 3, stride: 2).outputShape(forInputShape: [4, 9, 8]), [4, 4, 3])
-        XCTAssertEqual(GlobalAveragePool().outputShape(forInputShape: [64, 8, 8]), [64])
+    func testPoolingOutputShapes() throws {
+        XCTAssertEqual(try MaxPool2D(kernel: 2).outputShape(forInputShape: [16, 7, 7]), [16, 3, 3])
+        XCTAssertEqual(try AvgPool2D(kernel: 3, stride: 2).outputShape(forInputShape: [4, 9, 8]), [4, 4, 3])
+        XCTAssertEqual(try GlobalAveragePool().outputShape(forInputShape: [64, 8, 8]), [64])
     }
 
     func testMaxPoolGradients() {

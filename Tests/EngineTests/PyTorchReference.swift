@@ -6,7 +6,7 @@ import Engine
 /// `nn.BatchNorm2d` modules laid out as in torchvision-style CIFAR ResNets (attributes
 /// conv1, bn1, layer1…3 of blocks with conv1, bn1, conv2, bn2 and a `shortcut`
 /// Sequential(conv 1x1, BN), fc) and the LeNet-5/Conv-N modules of
-/// /work/shared/bench/torch_train_bench.py (conv1…convN, fc1…fc3).
+/// the peer benchmark script torch_train_bench.py (conv1…convN, fc1…fc3).
 enum PyTorchReference {
     struct Model {
         let model: String

@@ -19,7 +19,7 @@ final class ResidualBlockTests: XCTestCase {
         }
     }
 
-    func testIdentityBlockNames() {
+    func testIdentityBlockNames() throws {
         let block = ResidualBlock(name: "layer1.0", inChannels: 16, outChannels: 16)
         XCTAssertNil(block.shortcut)
         XCTAssertEqual(block.parameters.map(\.name), [
@@ -30,10 +30,10 @@ final class ResidualBlockTests: XCTestCase {
             "layer1.0.bn1.running_mean", "layer1.0.bn1.running_var",
             "layer1.0.bn2.running_mean", "layer1.0.bn2.running_var",
         ])
-        XCTAssertEqual(block.outputShape(forInputShape: [16, 32, 32]), [16, 32, 32])
+        XCTAssertEqual(try block.outputShape(forInputShape: [16, 32, 32]), [16, 32, 32])
     }
 
-    func testDownsamplingBlockNamesAndShapes() {
+    func testDownsamplingBlockNamesAndShapes() throws {
         let block = ResidualBlock(name: "layer2.0", inChannels: 16, outChannels: 32, stride: 2)
         XCTAssertEqual(block.parameters.map(\.name), [
             "layer2.0.conv1.weight", "layer2.0.bn1.weight", "layer2.0.bn1.bias",
@@ -45,7 +45,7 @@ final class ResidualBlockTests: XCTestCase {
         ])
         XCTAssertEqual(Array(block.buffers.map(\.name).suffix(2)),
                        ["layer2.0.shortcut.1.running_mean", "layer2.0.shortcut.1.running_var"])
-        XCTAssertEqual(block.outputShape(forInputShape: [16, 32, 32]), [32, 16, 16])
+        XCTAssertEqual(try block.outputShape(forInputShape: [16, 32, 32]), [32, 16, 16])
         let y = block.forward(randomTensor([2, 16, 8, 8], seed: 1), mode: .training)
         XCTAssertEqual(y.shape, [2, 32, 4, 4])
         XCTAssertTrue(y.buffer.allSatisfy { $0 >= 0 })
@@ -86,6 +86,19 @@ final class ResidualBlockTests: XCTestCase {
         let result = checkSmoothBlock(ResidualBlock(name: "b", inChannels: 2, outChannels: 4, stride: 2),
                                       inputShape: [3, 2, 6, 6], seed: 3)
         XCTAssertLessThan(result.worstRelativeError, 5e-2, "\(result)")
+    }
+
+    /// The rounding allowance does not hide a wrong gradient at this scale: the same
+    /// block with its input gradient scaled by 1.3 (a wrong term) fails the check.
+    func testCheckCatchesAWrongInputGradient() {
+        let block = ResidualBlock(name: "b", inChannels: 2, outChannels: 4, stride: 2)
+        let wrong = ScaledInputGradient(block, factor: 1.3)
+        randomize(block, seed: 3)
+        for p in block.parameters where p.role == .normShift { p.value.fill(6) }
+        let x = randomTensor([3, 2, 6, 6], seed: 4)
+        for i in 0..<x.count { x[i] = abs(x[i]) + 3 }
+        let result = checkGradients(layer: wrong, input: x, epsilon: 1e-2, samples: 40, seed: 3)
+        XCTAssertGreaterThan(result.worstRelativeError, 5e-2, "\(result)")
     }
 
     func testEvaluationModeGradients() {
@@ -138,5 +151,25 @@ final class ResidualBlockTests: XCTestCase {
         _ = block.forward(randomTensor([2, 2, 6, 6], seed: 9), mode: .training)
         XCTAssertEqual(block.backward(randomTensor([2, 4, 3, 3], seed: 10)).count, 0)
         for p in block.parameters { XCTAssertNotEqual(p.gradient.nonZeroCount, 0, p.name) }
+    }
+}
+
+/// A layer whose input gradient is its inner layer's times `factor`: a deliberately
+/// wrong backward, to show the gradient check fails on it.
+private final class ScaledInputGradient: Layer {
+    let inner: Layer
+    let factor: Float
+    init(_ inner: Layer, factor: Float) { self.inner = inner; self.factor = factor }
+    var parameters: [Parameter] { inner.parameters }
+    var computesInputGradient: Bool {
+        get { inner.computesInputGradient }
+        set { inner.computesInputGradient = newValue }
+    }
+    func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] { try inner.outputShape(forInputShape: shape) }
+    func forward(_ input: Tensor, mode: ForwardMode) -> Tensor { inner.forward(input, mode: mode) }
+    func backward(_ outputGradient: Tensor) -> Tensor {
+        let gradient = Tensor(copying: inner.backward(outputGradient))
+        for i in 0..<gradient.count { gradient[i] *= factor }
+        return gradient
     }
 }

@@ -4,19 +4,19 @@ import XCTest
 
 /// End-to-end behaviour of the trainer on tiny synthetic data.
 final class TrainingTests: XCTestCase {
-    private func makeTrainer(seed: UInt64, optimizer: Optimizer = SGD(momentum: 0.9), dropout: Float = 0.2)
+    private func makeTrainer(seed: UInt64, optimizer: Optimizer = SGD(momentum: 0.9), dropout: Float = 0.2) throws
         -> (Trainer, Dataset) {
         let data = SyntheticDataset.make(count: 300, classes: 4, shape: [1, 6, 6], noise: 1.0, seed: 5)
-        let network = LeNet300100.make(Architecture(model: LeNet300100.name, inputShape: [1, 6, 6], classes: 4, dropout: dropout))
+        let network = try LeNet300100.make(Architecture(model: LeNet300100.name, inputShape: [1, 6, 6], classes: 4, dropout: dropout))
         network.initialize(seed: seed)
         let trainer = Trainer(network: network, optimizer: optimizer, schedule: .constant(base: 0.02),
                               trainingSet: data.prefix(200), batchSize: 32, clipNorm: 5, dataSeed: seed)
         return (trainer, data.suffix(from: 200))
     }
 
-    func testSameSeedGivesBitIdenticalLossTrajectory() {
-        func trajectory() -> [Float] {
-            let (trainer, _) = makeTrainer(seed: 7)
+    func testSameSeedGivesBitIdenticalLossTrajectory() throws {
+        func trajectory() throws -> [Float] {
+            let (trainer, _) = try makeTrainer(seed: 7)
             var losses: [Float] = []
             for epoch in 0..<2 {
                 trainer.loader.startEpoch(seed: 7, epoch: epoch)
@@ -25,16 +25,16 @@ final class TrainingTests: XCTestCase {
             }
             return losses
         }
-        let first = trajectory(), second = trajectory()
+        let first = try trajectory(), second = try trajectory()
         XCTAssertEqual(first.count, 14)
         XCTAssertEqual(first, second)                      // bit-identical, not approximately
-        let (other, _) = makeTrainer(seed: 8)
+        let (other, _) = try makeTrainer(seed: 8)
         other.loader.startEpoch(seed: 8, epoch: 0)
         XCTAssertNotEqual(other.trainStep(batch: 0, learningRate: 0.02), first[0])
     }
 
-    func testTinyNetworkLearnsTinyTask() {
-        let (trainer, test) = makeTrainer(seed: 1, optimizer: Adam(), dropout: 0)
+    func testTinyNetworkLearnsTinyTask() throws {
+        let (trainer, test) = try makeTrainer(seed: 1, optimizer: Adam(), dropout: 0)
         trainer.schedule = .constant(base: 1e-3)
         let before = evaluate(trainer.network, on: test)
         var losses: [Double] = []
@@ -45,13 +45,33 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last!, losses.first! / 4)
     }
 
-    func testResumingAtAnEpochMatchesAnUninterruptedRun() {
-        let (straight, _) = makeTrainer(seed: 3)
+    /// A learning rate that makes the loss non-finite stops the epoch at that batch and
+    /// says where and what to try (issue 14, item 10); a sane rate reports no divergence.
+    func testDivergenceStopsTheEpochAndSaysWhere() throws {
+        let (sane, _) = try makeTrainer(seed: 2, dropout: 0)
+        XCTAssertNil(sane.trainEpoch(0).divergence)
+        let (trainer, _) = try makeTrainer(seed: 2, dropout: 0)
+        trainer.schedule = .constant(base: 1e30)
+        var summary = trainer.trainEpoch(0)
+        var epoch = 0
+        while summary.divergence == nil && epoch < 5 { epoch += 1; summary = trainer.trainEpoch(epoch) }
+        let divergence = try XCTUnwrap(summary.divergence)
+        XCTAssertEqual(divergence.epoch, epoch + 1)
+        XCTAssertEqual(divergence.step, epoch * trainer.stepsPerEpoch + divergence.batch - 1)
+        XCTAssertLessThanOrEqual(divergence.batch, trainer.stepsPerEpoch)
+        XCTAssertEqual(divergence.learningRate, 1e30)
+        XCTAssertTrue(summary.trainLoss.isNaN)
+        XCTAssertTrue(divergence.description.hasPrefix("training diverged at epoch \(epoch + 1) step \(divergence.step) "), divergence.description)
+        XCTAssertTrue(divergence.description.contains("try a lower train.lr or set train.clip_norm"), divergence.description)
+    }
+
+    func testResumingAtAnEpochMatchesAnUninterruptedRun() throws {
+        let (straight, _) = try makeTrainer(seed: 3)
         for epoch in 0..<3 { straight.trainEpoch(epoch) }
         // Train one epoch, copy weights and optimizer state into a fresh trainer, continue.
-        let (first, _) = makeTrainer(seed: 3)
+        let (first, _) = try makeTrainer(seed: 3)
         first.trainEpoch(0)
-        let (resumed, _) = makeTrainer(seed: 3)
+        let (resumed, _) = try makeTrainer(seed: 3)
         try! resumed.network.load(stateDictionary: first.network.stateDictionary())
         for name in first.optimizer.namesWithState {
             resumed.optimizer.setState(first.optimizer.state(for: name).mapValues { Tensor(copying: $0) }, for: name)
@@ -117,7 +137,7 @@ final class IDXReaderTests: XCTestCase {
         let short = folder.appendingPathComponent("short")
         try Data([0, 0, 8, 1, 0, 0, 0, 9, 1, 2]).write(to: short)
         XCTAssertThrowsError(try IDXReader.read(short.path)) { error in
-            XCTAssertTrue("\(error)".contains("header says 9"), "\(error)")
+            XCTAssertTrue("\(error)".contains("need 9 data bytes, more than the 2 the file holds"), "\(error)")
         }
         XCTAssertThrowsError(try IDXReader.read(folder.appendingPathComponent("missing").path)) { error in
             XCTAssertTrue("\(error)".contains("file not found"), "\(error)")

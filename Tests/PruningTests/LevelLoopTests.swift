@@ -2,7 +2,6 @@ import Checkpoint
 import Engine
 import Foundation
 import Pruning
-import Reports
 import TestSupport
 import XCTest
 
@@ -17,8 +16,11 @@ final class LevelLoopTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
+    /// The run folder under test (or another one at `root`).
+    private func runFolder(_ root: URL? = nil) -> RunFolder { RunFolder(root: root ?? folder, source: "level-loop-test") }
+
     /// 3 epochs of SGD with a multistep schedule (x0.1 at epoch 2), rewind point at epoch 1.
-    private func experiment(root: URL? = nil) throws -> Experiment {
+    private func experiment() throws -> Experiment {
         var data = DataSettings(dataset: .synthetic)
         data.syntheticTrain = 96; data.syntheticTest = 48; data.syntheticClasses = 3; data.syntheticSide = 5
         let (pair, normalization) = try data.load()
@@ -27,19 +29,18 @@ final class LevelLoopTests: XCTestCase {
         train.epochs = 3; train.rewindEpoch = 1; train.schedule = .multistep; train.milestones = [2]; train.gamma = 0.1
         let architecture = Architecture(model: "lenet-300-100", inputShape: [1, 5, 5], classes: 3)
         return Experiment(architecture: architecture, data: pair, normalization: normalization, settings: train,
-                          recipeText: nil, layout: RunLayout(root: root ?? folder), observer: SilentObserver())
+                          recipeText: nil, observer: SilentObserver())
     }
 
-    private let plan = PruningPlan(fraction: 0.5, rates: ["fc3.weight": 0.25], targetSparsity: 0.8)
+    private let plan = PruningPlan(fraction: 0.5, rates: ["fc3.weight": 0.25], targetSparsity: 0.85)
 
     private func weights(_ url: URL) throws -> [String: [Float]] {
         try CheckpointFile.read(url.path).parameters.mapValues(\.values)
     }
 
     func testEachStrategyStartsFromItsWeightsAndSchedulePoint() throws {
-        let experiment = try experiment()
-        try DenseTraining(experiment: experiment, seed: 0).run()
-        let layout = experiment.layout
+        let experiment = try experiment(), layout = runFolder()
+        try DenseTraining(experiment: experiment, run: layout, seed: 0).run()
         let initial = try weights(layout.dense(0, .initial)), rewind = try weights(layout.dense(0, .rewind))
         let final = try weights(layout.dense(0, .final))
         XCTAssertEqual(try CheckpointFile.read(layout.dense(0, .rewind).path).epoch, 1)
@@ -54,8 +55,8 @@ final class LevelLoopTests: XCTestCase {
         ]
         for (name, source, firstRate) in expectations {
             let strategy = RetrainingStrategy.preset(name, rewindEpoch: 1)!
-            let chain = IterativePruning(experiment: experiment, seed: 0, strategy: strategy, plan: plan)
-            let (network, mask) = try chain.prepare(level: 1)
+            let chain = IterativePruning(experiment: experiment, run: layout, seed: 0, strategy: strategy, plan: plan)
+            let (network, mask) = try chain.prepare(level: 1, schedule: try chain.levelSchedule())
             XCTAssertEqual(mask.remaining("fc1.weight"), mask.size("fc1.weight") / 2, name)
             for p in network.parameters where mask.names.contains(p.name) {
                 let m = mask.values[p.name]!
@@ -76,16 +77,16 @@ final class LevelLoopTests: XCTestCase {
     }
 
     func testFullChainMasksOnlyShrinkAndReachTheTarget() throws {
-        let experiment = try experiment()
-        try DenseTraining(experiment: experiment, seed: 0).run()
+        let experiment = try experiment(), run = runFolder()
+        try DenseTraining(experiment: experiment, run: run, seed: 0).run()
         for name in ["lr-rewind", "random-reinit"] {
             let strategy = RetrainingStrategy.preset(name, rewindEpoch: 1)!
-            let chain = IterativePruning(experiment: experiment, seed: 0, strategy: strategy, plan: plan)
+            let chain = IterativePruning(experiment: experiment, run: run, seed: 0, strategy: strategy, plan: plan)
             let rows = try chain.run()
-            XCTAssertEqual(rows.count, 3)                                          // 50%, 25%, 20%
+            XCTAssertEqual(rows.count, 3)                                          // 50%, 25%, 15%
             var previous: Mask? = nil
             for level in 1...rows.count {
-                let contents = try CheckpointFile.read(experiment.layout.level(0, name, level).path)
+                let contents = try CheckpointFile.read(run.chain(0, name).level(level).path)
                 let network = try contents.makeNetwork()
                 let mask = try Mask.from(contents, network: network)
                 if let previous { XCTAssertTrue(mask.isSubset(of: previous), "\(name) level \(level)") }
@@ -100,28 +101,28 @@ final class LevelLoopTests: XCTestCase {
         }
         // random-reinit keeps the lottery ticket's masks.
         for level in 1...3 {
-            let lottery = try CheckpointFile.read(experiment.layout.level(0, "lottery", level).path).masks
-            let reinit = try CheckpointFile.read(experiment.layout.level(0, "random-reinit", level).path).masks
+            let lottery = try CheckpointFile.read(run.chain(0, "lottery").level(level).path).masks
+            let reinit = try CheckpointFile.read(run.chain(0, "random-reinit").level(level).path).masks
             XCTAssertEqual(lottery.mapValues(\.values), reinit.mapValues(\.values))
         }
     }
 
     func testInterruptedChainResumesToTheSameResult() throws {
         let strategy = RetrainingStrategy.preset("weight-rewind", rewindEpoch: 1)!
-        let straight = try experiment(root: folder.appendingPathComponent("straight"))
-        try DenseTraining(experiment: straight, seed: 1).run()
-        try IterativePruning(experiment: straight, seed: 1, strategy: strategy, plan: plan).run()
+        let straight = try experiment(), straightRun = runFolder(folder.appendingPathComponent("straight"))
+        try DenseTraining(experiment: straight, run: straightRun, seed: 1).run()
+        try IterativePruning(experiment: straight, run: straightRun, seed: 1, strategy: strategy, plan: plan).run()
 
         // Stop after every saved epoch, rerunning each time, through dense training and every level.
-        let root = folder.appendingPathComponent("interrupted")
+        let root = runFolder(folder.appendingPathComponent("interrupted"))
         var interruptions = 0
         while true {
-            let resumed = try experiment(root: root)
+            let resumed = try experiment()
             var epochs = 0
             resumed.shouldStop = { epochs += 1; return epochs == 1 }
             do {
-                try DenseTraining(experiment: resumed, seed: 1).run()
-                try IterativePruning(experiment: resumed, seed: 1, strategy: strategy, plan: plan).run()
+                try DenseTraining(experiment: resumed, run: root, seed: 1).run()
+                try IterativePruning(experiment: resumed, run: root, seed: 1, strategy: strategy, plan: plan).run()
                 break
             } catch PruningError.interrupted {
                 interruptions += 1
@@ -129,8 +130,8 @@ final class LevelLoopTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(interruptions, 4)
         for level in 1...3 {
-            let a = try CheckpointFile.read(straight.layout.level(1, strategy.name, level).path)
-            let b = try CheckpointFile.read(RunLayout(root: root).level(1, strategy.name, level).path)
+            let a = try CheckpointFile.read(straightRun.chain(1, strategy.name).level(level).path)
+            let b = try CheckpointFile.read(root.chain(1, strategy.name).level(level).path)
             XCTAssertEqual(a.parameters.mapValues(\.values), b.parameters.mapValues(\.values), "level \(level)")
             XCTAssertEqual(a.masks.mapValues(\.values), b.masks.mapValues(\.values), "level \(level)")
             XCTAssertEqual(a.metrics["test_accuracy"], b.metrics["test_accuracy"])
@@ -138,21 +139,83 @@ final class LevelLoopTests: XCTestCase {
     }
 
     func testFinishedLevelsAreSkipped() throws {
-        let experiment = try experiment()
-        try DenseTraining(experiment: experiment, seed: 0).run()
+        let experiment = try experiment(), run = runFolder()
+        try DenseTraining(experiment: experiment, run: run, seed: 0).run()
         let strategy = RetrainingStrategy.preset("fine-tune", rewindEpoch: 1)!
-        let chain = IterativePruning(experiment: experiment, seed: 0, strategy: strategy, plan: plan)
+        let chain = IterativePruning(experiment: experiment, run: run, seed: 0, strategy: strategy, plan: plan)
         let first = try chain.run()
-        let file = experiment.layout.level(0, strategy.name, 2)
+        let file = run.chain(0, strategy.name).level(2)
         let stamp = try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as! Date
         let second = try chain.run()
         XCTAssertEqual(first, second)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as! Date, stamp)
     }
 
+    /// A level on disk made from other inputs (here another plan, in the same chain
+    /// folder) is retrained, never reused; the same inputs again are skipped.
+    func testLevelsOfOtherInputsAreNotReused() throws {
+        let experiment = try experiment(), run = runFolder()
+        try DenseTraining(experiment: experiment, run: run, seed: 0).run()
+        let strategy = RetrainingStrategy.preset("lr-rewind", rewindEpoch: 1)!
+        let first = try IterativePruning(experiment: experiment, run: run, seed: 0, strategy: strategy, plan: plan).run()
+        var other = plan
+        other.rates = [:]
+        let second = try IterativePruning(experiment: experiment, run: run, seed: 0, strategy: strategy, plan: other).run()
+        XCTAssertNotEqual(first[0].key, second[0].key)
+        XCTAssertNotEqual(first[0].layerSparsity["fc3.weight"], second[0].layerSparsity["fc3.weight"])
+        XCTAssertEqual(second[0].layerSparsity["fc3.weight"]!, 0.5, accuracy: 1e-12)   // the new plan's rate, not the old 0.25
+        let mask = try Mask.from(try CheckpointFile.read(run.chain(0, strategy.name).level(1).path), network: try experiment.makeNetwork())
+        XCTAssertEqual(mask.layerSparsity["fc3.weight"]!, 0.5, accuracy: 1e-12)
+        // The report reads only records made from the plan it is given.
+        let schedule = try IterativePruning(experiment: experiment, run: run, seed: 0, strategy: strategy, plan: plan).levelSchedule()
+        XCTAssertEqual(run.finishedRecords(seeds: [0], strategies: [strategy], plan: plan, schedule: schedule).count, 1)   // dense only
+    }
+
+    /// A resume point left by other inputs is discarded, not resumed.
+    func testResumePointOfOtherInputsIsDiscarded() throws {
+        let experiment = try experiment(), run = runFolder()
+        try DenseTraining(experiment: experiment, run: run, seed: 0).run()
+        let strategy = RetrainingStrategy.preset("fine-tune", rewindEpoch: 1)!
+        let chain = IterativePruning(experiment: experiment, run: run, seed: 0, strategy: strategy, plan: plan)
+        let reference = try chain.run()[0]
+        // A partial file of level 1 made under another key: the dense final weights.
+        let partial = run.chain(0, strategy.name).partial(1)
+        var foreign = try CheckpointFile.read(run.dense(0, .last).path)
+        foreign.epoch = 4
+        try CheckpointFile.write(foreign, to: partial.path)
+        for level in 1...3 { try FileManager.default.removeItem(at: run.chain(0, strategy.name).record(level)) }
+        let again = try chain.run()[0]
+        XCTAssertEqual(again.testAccuracy, reference.testAccuracy)
+        XCTAssertEqual(again.epochs, reference.epochs)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial.path))
+    }
+
+    /// A version-1 record (no key, camelCase) counts only where its surviving
+    /// fraction is the one the plan gives its level.
+    func testVersionOneRecordsAreCheckedAgainstThePlan() throws {
+        let json = #"{"strategy": "lr-rewind", "level": 1, "seed": 0, "weightsRemaining": 0.5, "layerSparsity": {"fc1.weight": 0.5}, "testAccuracy": 0.8, "testLoss": 0.4, "epochs": 2, "seconds": 1.5}"#
+        let record = try RecordJSON.decoder().decode(LevelRecord.self, from: Data(json.utf8))
+        XCTAssertEqual(record.version, 1)
+        XCTAssertNil(record.key)
+        XCTAssertEqual(record.testAccuracy, 0.8)
+        XCTAssertTrue(record.matches(key: "anything", remaining: 0.5))
+        XCTAssertFalse(record.matches(key: "anything", remaining: 0.4))
+        var keyed = record
+        keyed.key = "abc"
+        XCTAssertTrue(keyed.matches(key: "abc", remaining: 0.1))
+        XCTAssertFalse(keyed.matches(key: "abd", remaining: 0.5))
+        // Written back: version 2, snake_case keys.
+        let text = String(decoding: try RecordJSON.encoder(pretty: false).encode(LevelRecord(
+            strategy: "dense", level: 0, seed: 0, weightsRemaining: 1, layerSparsity: [:], testAccuracy: 0.9,
+            testLoss: .nan, epochs: 3, seconds: 2, key: "k")), as: UTF8.self)
+        XCTAssertTrue(text.contains(#""weights_remaining":1"#), text)
+        XCTAssertTrue(text.contains(#""test_loss":"NaN""#), text)
+        XCTAssertTrue(text.contains(#""version":2"#), text)
+    }
+
     func testMissingDenseCheckpointIsAClearError() throws {
         let experiment = try experiment()
-        let chain = IterativePruning(experiment: experiment, seed: 0, strategy: RetrainingStrategy.preset("lottery", rewindEpoch: 0)!, plan: plan)
+        let chain = IterativePruning(experiment: experiment, run: runFolder(), seed: 0, strategy: RetrainingStrategy.preset("lottery", rewindEpoch: 0)!, plan: plan)
         XCTAssertThrowsError(try chain.run()) { error in
             XCTAssertTrue("\(error)".contains("final.h5"), "\(error)")
             XCTAssertTrue("\(error)".contains("pruning starts from the trained dense network"), "\(error)")

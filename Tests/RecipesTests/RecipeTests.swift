@@ -1,6 +1,6 @@
 import Engine
 import Pruning
-import Recipes
+@testable import Recipes
 import XCTest
 
 /// Recipe parsing: the happy path, and one clear error per kind of mistake.
@@ -61,7 +61,24 @@ final class RecipeTests: XCTestCase {
             ("{weight-rewind: {epoch: 2}}", "{weight-rewind: {epoch: 9}}", 14, "retrain.weight-rewind", "beyond training"),
             ("lr-rewind, lottery", "lr-rewind, lotto", 14, "retrain", "unknown strategy 'lotto'"),
             ("seeds: [0, 1]", "seeds: [0, 0]", 2, "seeds", "distinct"),
-            ("name: tiny", "nam: tiny", 1, "name", "missing"),
+            // Unknown keys are named before any missing key, with the closest allowed name (issue 13, item 9).
+            ("name: tiny", "nam: tiny", 1, "nam", "unknown key; did you mean 'name'?"),
+            ("lr: 0.1", "learning_rate: 0.1", 7, "train.learning_rate", "unknown key; did you mean 'lr'?"),
+            ("batch_size: 16", "batchsize: 16", 9, "train.batchsize", "did you mean 'batch_size'?"),
+            ("gamma: 0.1", "gama: 0.1", 12, "train.schedule.gama", "did you mean 'gamma'?"),
+            ("train: 64", "trian: 64", 3, "data.synthetic.trian", "did you mean 'train'?"),
+            ("momentum: 0.9", "zzzzzz: 0.9", 8, "train.zzzzzz", "unknown key; expected one of: optimizer, lr"),
+            // Names stay inside their folder (issue 14, item 4).
+            ("name: tiny", "name: ..", 1, "name", "starting with a letter or digit"),
+            ("name: tiny", "name: a/b", 1, "name", "got 'a/b'"),
+            ("name: tiny", "name: " + String(repeating: "n", count: 65), 1, "name", "(65 characters)"),
+            ("name: tiny", "name: café", 1, "name", "ASCII"),
+            // Sizes are bounded before anything is allocated (issue 14, item 1).
+            ("epochs: 4", "epochs: 1000000000000", 10, "train.epochs", "at most 1000000 epochs"),
+            ("batch_size: 16", "batch_size: 9223372036854775807", 9, "train.batch_size", "expected at most 2147483647"),
+            ("classes: 3", "classes: 1099511627776", 3, "data.synthetic", "more than the memory budget"),
+            ("side: 4", "side: 3000000000", 3, "data.synthetic", "no representable size"),
+            ("test: 32", "test: 1000000000000", 3, "data.synthetic", "more than the memory budget"),
         ]
         for (from, to, line, key, words) in cases {
             let text = valid.replacingOccurrences(of: from, with: to)
@@ -161,7 +178,7 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(recipe.architecture.model, "resnet-20")
         XCTAssertEqual(recipe.train.weightDecay, 1e-4)
         XCTAssertEqual(recipe.data.augment, true)
-        let experiment = try recipe.makeExperiment(checkpoints: folder, observer: SilentObserver())
+        let experiment = try recipe.makeExperiment(observer: SilentObserver())
         XCTAssertEqual(experiment.data.train.count, 20)
         let augmentation = try XCTUnwrap(experiment.augmentation)
         XCTAssertEqual(augmentation.padding, 4)
@@ -182,6 +199,47 @@ final class RecipeTests: XCTestCase {
             XCTAssertTrue(message.contains("/nonexistent/cifar/data_batch_1.bin: file not found"), message)
             XCTAssertTrue(message.contains("cifar-10-binary.tar.gz"), message)
             XCTAssertFalse(message.contains("\n"), message)
+        }
+    }
+}
+
+/// The closest allowed name for an unknown key, and the YAML resource limits (issues 13.9, 14.7).
+final class RecipeLimitTests: XCTestCase {
+    func testClosestNameByInitialsOrEditDistance() {
+        let train = ["optimizer", "lr", "momentum", "nesterov", "weight_decay", "batch_size", "epochs", "clip_norm"]
+        XCTAssertEqual(closestName(to: "learning_rate", among: train), "lr")
+        XCTAssertEqual(closestName(to: "batchsize", among: train), "batch_size")
+        XCTAssertEqual(closestName(to: "optimiser", among: train), "optimizer")
+        XCTAssertEqual(closestName(to: "epcohs", among: train), "epochs")
+        XCTAssertNil(closestName(to: "colour", among: train))
+        XCTAssertEqual(editDistance("trian", "train"), 1)
+        XCTAssertEqual(editDistance("kitten", "sitting"), 3)
+        XCTAssertEqual(editDistance("", "abc"), 3)
+    }
+
+    func testAliasesAreCountedBeforeComposing() {
+        XCTAssertEqual(RecipeLimits.aliasCount(in: "a: &x [1]\nb: *x\nc: [*x, *x]\n? *x : 1\nd: '2 * 3'\ne: a*b"), 4)
+        var bomb = "name: b\na0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...4 { bomb += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ", ") + "]\n" }
+        XCTAssertThrowsError(try Recipe.parse(bomb, file: "b.yaml")) {
+            XCTAssertEqual("\($0)", "b.yaml: 36 YAML aliases (*name); a recipe may use at most 32")
+        }
+        var doubling = "name: d\na0: &a0 [x, x]\n"
+        for i in 1...15 { doubling += "a\(i): &a\(i) [*a\(i - 1), *a\(i - 1)]\n" }
+        XCTAssertThrowsError(try Recipe.parse(doubling, file: "d.yaml")) {
+            XCTAssertTrue("\($0)".hasPrefix("d.yaml:"), "\($0)")
+            XCTAssertTrue("\($0)".hasSuffix("more than 100000 values (aliases expanded); a recipe is a few dozen"), "\($0)")
+        }
+    }
+
+    func testSizeAndNameLimits() {
+        let big = "name: big\nv: [" + Array(repeating: "1", count: 600_000).joined(separator: ",") + "]\n"
+        XCTAssertThrowsError(try Recipe.parse(big, file: "big.yaml")) {
+            XCTAssertEqual("\($0)", "big.yaml: \(big.utf8.count) bytes; a recipe may hold at most 1048576")
+        }
+        for name in ["tiny", "a.b-c_d", "0x", String(repeating: "n", count: 64)] { XCTAssertTrue(RecipeLimits.isSafeName(name), name) }
+        for name in ["", ".", "..", ".x", "-x", "a/b", "a b", "café", String(repeating: "n", count: 65)] {
+            XCTAssertFalse(RecipeLimits.isSafeName(name), name)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Pruning
 import XCTest
 @testable import Reports
 
@@ -70,7 +71,7 @@ final class AggregationTests: XCTestCase {
     }
 
     func testInvalidRowsAreRejectedWithTheirReason() {
-        func error(_ rows: [ResultRow], _ context: ReportContext = Fixtures.context) -> ReportError? {
+        func error(_ rows: [LevelRecord], _ context: ReportContext = Fixtures.context) -> ReportError? {
             do { _ = try Comparison(rows: rows, context: context); return nil } catch { return error as? ReportError }
         }
         let good = Fixtures.row("fine-tune", 1, 0, weights: 0.8, accuracy: 0.88)

@@ -1,3 +1,4 @@
+import Pruning
 import XCTest
 @testable import Reports
 
@@ -26,7 +27,7 @@ final class CSVReportTests: XCTestCase {
         var context = Fixtures.context
         context.strategies = ["rewind \"k=2\", lr"]
         context.layers = ["fc1.weight", "conv,1"]
-        let row = ResultRow(strategy: "rewind \"k=2\", lr", level: 1, seed: 3, weightsRemaining: 0.5,
+        let row = LevelRecord(strategy: "rewind \"k=2\", lr", level: 1, seed: 3, weightsRemaining: 0.5,
                             layerSparsity: ["conv,1": 0.25], testAccuracy: 0.5, testLoss: .nan, epochs: 2, seconds: 0.25)
         let comparison = try Comparison(rows: [row], context: context)
         XCTAssertEqual(CSVReport.levels(comparison).split(separator: "\n").map(String.init), [

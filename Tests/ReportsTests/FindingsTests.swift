@@ -28,4 +28,28 @@ final class FindingsTests: XCTestCase {
                        + "0.52 points below dense (89.40%) and 0.43 points ahead of weight-rewind.")
         XCTAssertEqual(findings[3].winCounts(strategyOrder: comparison.strategyNames).map(\.strategy), ["lr-rewind"])
     }
+
+    /// With several seeds a difference smaller than the spread is a tie (level 1:
+    /// lr-rewind 88.50 ± 0.14 against fine-tune 87.50 ± 0.71 is 1.0 point apart, more
+    /// than either spread; with fine-tune at 88.00 ± 0.71 it is 0.5 point, within it).
+    func testDifferencesWithinTheSpreadAreTies() throws {
+        let clear = try Comparison(rows: Array(Fixtures.rows.prefix(6)), context: Fixtures.context)
+        let clearSentence = Findings.bands(clear)[0].sentence(strategyOrder: clear.strategyNames)
+        XCTAssertTrue(clearSentence.hasSuffix("and 1.00 points ahead of fine-tune."), clearSentence)
+        var rows = Array(Fixtures.rows.prefix(6))
+        rows[2].testAccuracy = 0.885
+        rows[3].testAccuracy = 0.875
+        let close = try Comparison(rows: rows, context: Fixtures.context)
+        let sentence = Findings.bands(close)[0].sentence(strategyOrder: close.strategyNames)
+        XCTAssertTrue(sentence.contains("tied with fine-tune (88.00 ± 0.71%: the difference is within the spread over seeds)"), sentence)
+    }
+
+    /// One seed: no ± and a sentence saying no spread is known.
+    func testOneSeedSaysNoSpreadIsKnown() throws {
+        let rows = Fixtures.rows.filter { $0.seed == 0 }
+        let comparison = try Comparison(rows: rows, context: Fixtures.context)
+        let sentence = Findings.bands(comparison)[0].sentence(strategyOrder: comparison.strategyNames)
+        XCTAssertFalse(sentence.contains("±"), sentence)
+        XCTAssertTrue(sentence.hasSuffix("One seed: no spread over seeds is known, so no difference here is shown to be real."), sentence)
+    }
 }

@@ -1,3 +1,4 @@
+import Pruning
 import Reports
 import Foundation
 
@@ -20,15 +21,15 @@ enum Fixtures {
         machine: "2 cores, Linux x86_64", wallSeconds: 3725, generated: "2025-01-02T03:04:05Z",
         strategies: ["fine-tune", "lr-rewind"], layers: ["fc1.weight", "fc2.weight"])
 
-    static func row(_ strategy: String, _ level: Int, _ seed: Int, weights: Double, accuracy: Double) -> ResultRow {
+    static func row(_ strategy: String, _ level: Int, _ seed: Int, weights: Double, accuracy: Double) -> LevelRecord {
         let pruned = 1 - weights
-        return ResultRow(strategy: strategy, level: level, seed: seed, weightsRemaining: weights,
+        return LevelRecord(strategy: strategy, level: level, seed: seed, weightsRemaining: weights,
                          layerSparsity: ["fc1.weight": pruned, "fc2.weight": pruned / 2],
                          testAccuracy: accuracy, testLoss: 1 - accuracy,
                          epochs: strategy == "dense" ? 20 : 10, seconds: 1.5)
     }
 
-    static let rows: [ResultRow] = [
+    static let rows: [LevelRecord] = [
         row("dense", 0, 0, weights: 1, accuracy: 0.89),
         row("dense", 0, 1, weights: 1, accuracy: 0.88),
         row("fine-tune", 1, 0, weights: 0.8, accuracy: 0.88),
@@ -50,16 +51,16 @@ enum Fixtures {
 
     /// A paper-sized comparison: 5 strategies, 18 levels of 20% pruning (to 1.80%), 3 seeds,
     /// accuracies that fall off at different rates, with deterministic seed noise.
-    static func paperSized() -> (rows: [ResultRow], context: ReportContext) {
+    static func paperSized() -> (rows: [LevelRecord], context: ReportContext) {
         let strategies = ["fine-tune", "weight-rewind", "lr-rewind", "lottery", "random-reinit"]
         let layers = ["fc1.weight", "fc2.weight", "fc3.weight"]
         // Accuracy lost per unit of ln(1/weights remaining), and the onset of the fall, per strategy.
         let decay: [Double] = [0.004, 0.0025, 0.002, 0.0028, 0.006]
         let onset: [Double] = [1.0, 2.0, 2.4, 1.8, 0.6]
-        var rows: [ResultRow] = []
+        var rows: [LevelRecord] = []
         for seed in 0..<3 {
             let noise = { (k: Int) in 0.002 * Double((seed * 7 + k * 13) % 5 - 2) }
-            rows.append(ResultRow(strategy: "dense", level: 0, seed: seed, weightsRemaining: 1,
+            rows.append(LevelRecord(strategy: "dense", level: 0, seed: seed, weightsRemaining: 1,
                                   layerSparsity: Dictionary(uniqueKeysWithValues: layers.map { ($0, 0.0) }),
                                   testAccuracy: 0.894 + noise(0), testLoss: 0.31, epochs: 20, seconds: 40))
             for level in 1...18 {
@@ -68,7 +69,7 @@ enum Fixtures {
                 for (s, strategy) in strategies.enumerated() {
                     let excess = max(0, depth - onset[s])
                     let accuracy = max(0.1, 0.894 - decay[s] * excess * excess + noise(level + s))
-                    rows.append(ResultRow(
+                    rows.append(LevelRecord(
                         strategy: strategy, level: level, seed: seed, weightsRemaining: weights,
                         layerSparsity: ["fc1.weight": 1 - weights, "fc2.weight": 1 - weights,
                                         "fc3.weight": 1 - Foundation.pow(0.9, Double(level))],

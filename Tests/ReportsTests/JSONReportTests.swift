@@ -25,7 +25,7 @@ final class JSONReportTests: XCTestCase {
         let data = try JSONReport.encode(try Fixtures.comparison())
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         XCTAssertEqual(object["format"] as? String, "rewind-report")
-        XCTAssertEqual(object["version"] as? Int, 1)
+        XCTAssertEqual(object["version"] as? Int, 2)
         XCTAssertEqual(Set(object.keys), ["format", "version", "context", "dense", "levels", "strategies", "rows"])
         let text = String(decoding: data, as: UTF8.self)
         XCTAssertTrue(text.hasPrefix("{\n  \"context\" : {"), "keys sorted")
@@ -38,7 +38,7 @@ final class JSONReportTests: XCTestCase {
         row.testLoss = .infinity
         let comparison = try Comparison(rows: [row], context: Fixtures.context)
         let data = try JSONReport.encode(comparison)
-        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"testLoss\" : \"Infinity\""))
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"test_loss\" : \"Infinity\""))
         XCTAssertEqual(try JSONReport.decode(data).rows[0].testLoss, .infinity)
     }
 

@@ -5,8 +5,11 @@ final class MarkdownReportTests: XCTestCase {
     func testAccuracyCellsShowPercentMeanAndSampleStd() {
         XCTAssertEqual(MarkdownReport.accuracyCell(SampleStatistics(mean: 0.8841, std: 0.0012, count: 3), best: false),
                        "88.41 ± 0.12")
+        // One seed: no spread is known, so none is printed.
         XCTAssertEqual(MarkdownReport.accuracyCell(SampleStatistics(mean: 0.87, std: 0, count: 1), best: true),
-                       "**87.00 ± 0.00**")
+                       "**87.00**")
+        XCTAssertEqual(MarkdownReport.accuracyCell(SampleStatistics(mean: 0.87, std: 0, count: 2), best: false),
+                       "87.00 ± 0.00")
     }
 
     func testAccuracyTableRowsFromKnownMetrics() throws {
@@ -16,7 +19,7 @@ final class MarkdownReportTests: XCTestCase {
             "| :--- | ---: | ---: | ---: |",
             "| dense | 100 | 88.50 ± 0.71 | 88.50 ± 0.71 |",
             "| 1 | 80.0 | 87.50 ± 0.71 | **88.50 ± 0.14** |",
-            "| 2 | 64.0 | 85.50 ± 0.71 | **87.00 ± 0.00** |",
+            "| 2 | 64.0 | 85.50 ± 0.71 | **87.00** |",
             "| 3 | 51.2 | **80.00 ± 0.00** | 80.00 ± 0.00 |",
         ])
     }
@@ -29,7 +32,7 @@ final class MarkdownReportTests: XCTestCase {
                     Fixtures.row("lr-rewind", 1, 0, weights: 0.8, accuracy: 0.7)]
         let table = MarkdownReport.accuracyTable(try Comparison(rows: rows, context: context))
         XCTAssertEqual(table[0], "| Level | Weights remaining (%) | fine\\|tune | lr-rewind |")
-        XCTAssertEqual(table[3], "| 2 | 64.0 | **80.00 ± 0.00** | – |")
+        XCTAssertEqual(table[3], "| 2 | 64.0 | **80.00** | – |")
     }
 
     func testSparsityTableShowsMeansAndDisagreements() throws {

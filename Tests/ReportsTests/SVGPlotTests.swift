@@ -1,3 +1,4 @@
+import Pruning
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -52,7 +53,7 @@ final class SVGPlotTests: XCTestCase {
         var context = Fixtures.context
         context.name = "a<b & \"c\""
         context.strategies = ["<fine>&tune", "lr-rewind"]
-        let rows = Fixtures.rows.map { row -> ResultRow in
+        let rows = Fixtures.rows.map { row -> LevelRecord in
             var row = row
             if row.strategy == "fine-tune" { row.strategy = "<fine>&tune" }
             return row

@@ -2,9 +2,12 @@ import Foundation
 import XCTest
 
 /// A real one-node Slurm cluster for one test, run by scripts/slurm-local-cluster.sh
-/// in a fresh folder under /tmp. `start` skips the test (XCTSkip) when it cannot run
-/// here: not root, or Slurm cannot be installed or started. Call `stop()` on every
-/// path (a teardown block), which cancels the jobs and stops the daemons by PID.
+/// in a fresh folder under the temporary directory. It starts daemons (munged,
+/// slurmctld, slurmd) as root, so it runs only when asked: `start` skips the test
+/// (XCTSkip, saying how to enable it) unless REWIND_SLURM_TESTS=1 is set, the process
+/// is root and Slurm and munge are installed (`.ci/run` does all three). It never
+/// installs anything. Call `stop()` on every path (a teardown block), which cancels
+/// the jobs and stops the daemons by PID.
 final class LocalSlurmCluster {
     let folder: URL
     /// Points Slurm's clients (and, through sbatch, the jobs) at this cluster.
@@ -15,16 +18,31 @@ final class LocalSlurmCluster {
 
     private init(folder: URL) { self.folder = folder }
 
+    /// Why the Slurm tests cannot run here, or nil when they can.
+    static var unavailableReason: String? {
+        let enable = "set REWIND_SLURM_TESTS=1 as root with Slurm installed (scripts/slurm-local-cluster.sh install) to run them"
+        guard ProcessInfo.processInfo.environment["REWIND_SLURM_TESTS"] == "1" else {
+            return "the Slurm tests start munged, slurmctld and slurmd: \(enable)"
+        }
+        guard getuid() == 0 else { return "the local Slurm cluster needs root (munged and slurmd run as root): \(enable)" }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let missing = ["munged", "slurmctld", "slurmd", "sbatch", "squeue"].filter { tool in
+            !path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+        }
+        guard missing.isEmpty else { return "Slurm is not installed (missing \(missing.joined(separator: ", "))): \(enable)" }
+        return nil
+    }
+
     /// Starts a cluster declaring `cpus` CPUs (more than the machine has oversubscribes it).
     static func start(cpus: Int) throws -> LocalSlurmCluster {
-        guard getuid() == 0 else { throw XCTSkip("the local Slurm cluster needs root (munged and slurmd run as root)") }
-        let folder = URL(fileURLWithPath: "/tmp/rewind-slurm-test-\(UUID().uuidString.prefix(8))")
+        if let reason = unavailableReason { throw XCTSkip(reason) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-slurm-test-\(UUID().uuidString.prefix(8))")
         let result = try CommandRunner.run(URL(fileURLWithPath: "/bin/bash"),
                                            [script.path, "start", "--dir", folder.path, "--cpus", "\(cpus)"], timeout: 300)
         guard result.status == 0 else {
             try? FileManager.default.removeItem(at: folder)
             let reason = result.errors.split(separator: "\n").last.map(String.init) ?? "exit status \(result.status)"
-            throw XCTSkip("Slurm could not be installed or started here: \(reason)")
+            throw CommandFailed("the local Slurm cluster did not start: \(reason)")
         }
         return LocalSlurmCluster(folder: folder)
     }

@@ -138,6 +138,21 @@ final class SlurmPlanTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.firstErrorLine.contains("\(tiny.folder.path): not a run folder (no recipe.yaml"), result.firstErrorLine)
     }
+
+    /// A cluster folder under a folder others cannot traverse (a `mktemp -d` folder is
+    /// 0700) is refused at once, in one line naming that folder, before anything starts.
+    func testClusterFolderUnderAPrivateFolderIsRefused() throws {
+        let closed = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-private-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: closed, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: closed) }
+        let script = CommandRunner.repository.appendingPathComponent("scripts/slurm-local-cluster.sh")
+        let result = try CommandRunner.run(URL(fileURLWithPath: "/bin/bash"),
+                                           [script.path, "start", "--dir", closed.appendingPathComponent("cluster").path], timeout: 30)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.errors.contains("the folder \(closed.path) above it has mode 700"), result.errors)
+        XCTAssertEqual(result.errors.split(separator: "\n").count, 1, result.errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: closed.appendingPathComponent("cluster").path))
+    }
 }
 
 /// `rewind status --json`, as decoded by the tests.

@@ -15,12 +15,12 @@ struct TinyComparison {
     var reports: URL { folder.appendingPathComponent("reports") }
     static let name = "slurm-tiny"
 
-    /// Writes the recipe into a fresh folder under /tmp. `levels` levels of halving
+    /// Writes the recipe into a fresh folder under the temporary directory. `levels` levels of halving
     /// reach 2^-levels of the weights; `epochs` dense epochs with the rewind point at 1.
     init(levels: Int = 2, epochs: Int = 2) throws {
         self.levels = levels
         self.epochs = epochs
-        folder = URL(fileURLWithPath: "/tmp/rewind-slurm-tiny-\(UUID().uuidString.prefix(8))")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-slurm-tiny-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let target = 1 - 1 / Double(1 << levels)
         let text = """

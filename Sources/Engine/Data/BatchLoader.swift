@@ -28,7 +28,7 @@ public final class BatchLoader {
         self.batchSize = batchSize
         exampleShape = dataset.exampleShape
         inputs = Tensor(shape: [min(batchSize, dataset.count)] + dataset.exampleShape)
-        labels = [Int32](repeating: 0, count: batchSize)
+        labels = [Int32](repeating: 0, count: min(batchSize, dataset.count))   // a batch never holds more
         order = Array(0..<Int32(dataset.count))
     }
 

@@ -41,7 +41,14 @@ public enum CIFAR10 {
     /// Reads and concatenates the records of `paths`, in order.
     public static func loadFiles(_ paths: [String]) throws -> Dataset {
         var contents: [Data] = []
+        var records = 0
         for path in paths {
+            // Bounded before reading: the records become 4-byte Floats.
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber {
+                records += size.intValue / recordSize
+                do { try ResourceLimits.checkElements([records] + exampleShape, what: "the images up to this file") }
+                catch let error as ResourceLimitError { throw DataError.malformed(path: path, reason: error.description) }
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw DataError.missingFile(path: path, hint: missingHint(directory: (path as NSString).deletingLastPathComponent))
             }

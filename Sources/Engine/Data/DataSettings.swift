@@ -60,11 +60,31 @@ public struct DataSettings: Codable, Equatable, Sendable {
         switch dataset {
         case .synthetic: return nil
         case .cifar10: return CIFAR10.missingFile(directory: directory)
-        case .fashionMNIST, .mnist: return IDXDatasets.missingFile(directory: directory)
+        case .fashionMNIST, .mnist: return IDXDatasets.missingFile(directory: directory, missingHint: idxMissingHint)
         case .npz:
             do { _ = try NPZDatasets.load(path: directory) } catch let error as DataError { return error } catch {}
             return nil
         }
+    }
+
+    /// How to get this IDX set when its files are missing.
+    private var idxMissingHint: String {
+        dataset == .mnist ? IDXDatasets.mnistHint(directory: directory) : IDXDatasets.fashionMNISTHint
+    }
+
+    /// Why the synthetic set cannot be made (its images or its class prototypes
+    /// overflow or exceed the memory budget), or nil: checked before anything is allocated.
+    public var syntheticSizeProblem: ResourceLimitError? {
+        let (total, overflow) = syntheticTrain.addingReportingOverflow(syntheticTest)
+        if !overflow, total > ResourceLimits.maximumExamples {
+            return ResourceLimitError(what: "the synthetic images (more than \(ResourceLimits.maximumExamples) examples)",
+                                      dimensions: [total] + exampleShape)
+        }
+        for (shape, what) in [([overflow ? -1 : total] + exampleShape, "the synthetic images"),
+                              ([syntheticClasses] + exampleShape, "the synthetic class prototypes")] {
+            do { try ResourceLimits.checkElements(shape, what: what) } catch let error as ResourceLimitError { return error } catch {}
+        }
+        return nil
     }
 
     /// Loads the raw (unnormalised) training and test sets.
@@ -72,12 +92,13 @@ public struct DataSettings: Codable, Equatable, Sendable {
         let pair: DatasetPair
         switch dataset {
         case .fashionMNIST, .mnist:
-            pair = try IDXDatasets.load(directory: directory)
+            pair = try IDXDatasets.load(directory: directory, missingHint: idxMissingHint)
         case .cifar10:
             pair = try CIFAR10.load(directory: directory)
         case .npz:
             pair = try NPZDatasets.load(path: directory)
         case .synthetic:
+            if let problem = syntheticSizeProblem { throw DataError.malformed(path: "data.synthetic", reason: problem.description) }
             let all = SyntheticDataset.make(count: syntheticTrain + syntheticTest, classes: syntheticClasses,
                                             shape: exampleShape, noise: syntheticNoise, seed: 0)
             pair = DatasetPair(train: all.prefix(syntheticTrain), test: all.suffix(from: syntheticTrain))

@@ -6,40 +6,72 @@ import Foundation
 /// Layout: a big-endian magic `0x00 0x00 type ndim`, `ndim` big-endian UInt32
 /// dimensions, then the data. Rewind reads unsigned-byte data (type 0x08).
 /// zlib's `gzread` reads plain files unchanged, so one path serves both.
+///
+/// The header is checked before anything is allocated: the data size
+/// `d1 · d2 · … · dn` is computed with overflow checks, must fit
+/// `ResourceLimits.memoryBudget` (as Floats, 4 bytes each, which is what the loader
+/// makes of them) and must be possible for the file's size: a plain file holds
+/// exactly `header + data` bytes, and a gzip file at most `1032 ×` its own size
+/// (deflate's largest compression ratio) — an IDX file cannot hold more images
+/// than its bytes.
 public enum IDXReader {
+    /// Deflate's largest compression ratio (zlib technical details: 1032:1).
+    static let largestDeflateRatio = 1032
+
     /// The dimensions and the raw bytes of the IDX file at `path`.
     public static func read(_ path: String) throws -> (dimensions: [Int], bytes: [UInt8]) {
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let fileSize = (attributes[.size] as? NSNumber)?.intValue else {
             throw DataError.missingFile(path: path, hint: "expected an IDX file, gzip-compressed or plain")
         }
         guard let file = gzopen(path, "rb") else { throw DataError.malformed(path: path, reason: "cannot be opened") }
         defer { gzclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let read = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-            if read < 0 { throw DataError.malformed(path: path, reason: "corrupt gzip stream") }
-            if read == 0 { break }
-            bytes.append(contentsOf: chunk[0..<Int(read)])
-        }
-        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else {
+        let compressed = gzdirect(file) == 0
+        let magic = try readExactly(4, from: file, path: path, what: "the magic number")
+        guard magic[0] == 0, magic[1] == 0 else {
             throw DataError.malformed(path: path, reason: "not an IDX file (bad magic number)")
         }
-        guard bytes[2] == 0x08 else {
-            throw DataError.malformed(path: path, reason: "IDX data type 0x\(String(bytes[2], radix: 16)), expected 0x08 (unsigned bytes)")
+        guard magic[2] == 0x08 else {
+            throw DataError.malformed(path: path, reason: "IDX data type 0x\(String(magic[2], radix: 16)), expected 0x08 (unsigned bytes)")
         }
-        let rank = Int(bytes[3])
+        let rank = Int(magic[3])
+        let header = try readExactly(4 * rank, from: file, path: path, what: "the header's \(rank) dimensions")
+        let dimensions = (0..<rank).map { d in
+            header[4 * d ..< 4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
+        }
+        guard let expected = ResourceLimits.elementCount(of: dimensions) else {
+            throw DataError.malformed(path: path, reason: "header dimensions \(dimensions) overflow")
+        }
         let headerSize = 4 + 4 * rank
-        guard bytes.count >= headerSize else { throw DataError.malformed(path: path, reason: "truncated header") }
-        var dimensions: [Int] = []
-        for d in 0..<rank {
-            let o = 4 + 4 * d
-            dimensions.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
+        let possible = compressed ? fileSize.multipliedReportingOverflow(by: largestDeflateRatio).partialValue : fileSize - headerSize
+        guard expected <= possible else {
+            throw DataError.malformed(path: path, reason: "header dimensions \(dimensions) need \(expected) data bytes, more than "
+                                      + (compressed ? "a \(fileSize)-byte gzip file can hold" : "the \(fileSize - headerSize) the file holds"))
         }
-        let expected = dimensions.reduce(1, *)
-        guard bytes.count - headerSize == expected else {
-            throw DataError.malformed(path: path, reason: "holds \(bytes.count - headerSize) data bytes, header says \(expected)")
+        do { try ResourceLimits.checkElements(dimensions, what: "the data") } catch let error as ResourceLimitError {
+            throw DataError.malformed(path: path, reason: error.description)
         }
-        return (dimensions, Array(bytes[headerSize...]))
+        let bytes = try readExactly(expected, from: file, path: path, what: "the \(expected) data bytes the header gives")
+        var extra: UInt8 = 0
+        guard gzread(file, &extra, 1) == 0 else {
+            throw DataError.malformed(path: path, reason: "holds more data bytes than the header's \(expected)")
+        }
+        return (dimensions, bytes)
+    }
+
+    /// Exactly `count` bytes from `file`, or an error saying the file ended early.
+    private static func readExactly(_ count: Int, from file: gzFile, path: String, what: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            while offset < count {
+                let chunk = UInt32(min(count - offset, 1 << 30))
+                let read = gzread(file, buffer.baseAddress! + offset, chunk)
+                if read < 0 { throw DataError.malformed(path: path, reason: "corrupt gzip stream") }
+                if read == 0 { throw DataError.malformed(path: path, reason: "ends after \(offset) bytes of \(what)") }
+                offset += Int(read)
+            }
+        }
+        return bytes
     }
 }

@@ -46,11 +46,17 @@ public final class GraphLayer: Layer {
     /// (-1: the graph's input), for code that walks the graph (the ONNX export).
     public var steps: [(layer: Layer?, inputs: [Int])] { nodes.map { ($0.layer, $0.inputs) } }
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] {
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
         var shapes: [[Int]] = []
-        for node in nodes {
+        for (index, node) in nodes.enumerated() {
             let input = node.inputs[0] == -1 ? shape : shapes[node.inputs[0]]
-            shapes.append(node.layer?.outputShape(forInputShape: input) ?? input)
+            if let layer = node.layer {
+                shapes.append(try layer.outputShape(forInputShape: input))
+            } else {
+                let other = node.inputs[1] == -1 ? shape : shapes[node.inputs[1]]
+                guard other == input else { throw LayerShapeError("add node \(index) joins \(input) and \(other)") }
+                shapes.append(input)
+            }
         }
         return shapes.last ?? shape
     }

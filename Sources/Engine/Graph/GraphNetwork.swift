@@ -43,7 +43,7 @@ public enum GraphNetwork {
         let isChain = inputs.enumerated().allSatisfy { $1 == [$0 - 1] }
         let chain: [Layer] = isChain ? layers.map { $0! } : [GraphLayer(layers: layers, inputs: inputs)]
         let outputWeight = graph.nodes.last(where: { $0.op == .linear || $0.op == .conv }).flatMap(\.name).map { "\($0).weight" } ?? ""
-        return Network(architecture: architecture, layers: chain, outputWeightName: outputWeight,
+        return try Network(architecture: architecture, layers: chain, outputWeightName: outputWeight,
                        initializer: { Initializer.byRole($0.role, weights: weights) })
     }
 

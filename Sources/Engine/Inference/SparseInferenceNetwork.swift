@@ -195,7 +195,7 @@ public final class SparseInferenceNetwork {
         while index < layers.count {
             let layer = layers[index]
             let next = index + 1 < layers.count ? layers[index + 1] : nil
-            let outputShape = layer.outputShape(forInputShape: exampleShape)
+            let outputShape = network.exampleShapes[index + 1]   // checked when the network was built
             defer { exampleShape = outputShape }
             let relu = next as? ReLU
             let weight: Parameter, kind: SparseCrossover.LayerKind

@@ -52,8 +52,8 @@ public final class BatchNorm2D: Layer {
 
     public var parameters: [Parameter] { [weight, bias] }
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] {
-        precondition(shape.first == channels, "BatchNorm2D expects \(channels) channels, got \(shape)")
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard shape.count == 3, shape[0] == channels else { throw LayerShapeError("expects [\(channels), H, W], got \(shape)") }
         return shape
     }
 

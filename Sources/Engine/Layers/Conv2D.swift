@@ -79,8 +79,15 @@ public final class Conv2D: Layer {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] {
-        precondition(shape.count == 3 && shape[0] == inChannels, "Conv2D expects [\(inChannels), H, W], got \(shape)")
+    /// `[O, OH, OW]` with `OH = (H + 2p - k) / s + 1`; the padded input must hold one kernel.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard shape.count == 3, shape[0] == inChannels else {
+            throw LayerShapeError("expects [\(inChannels), H, W], got \(shape)")
+        }
+        guard shape[1] + 2 * padding >= kernelSize, shape[2] + 2 * padding >= kernelSize else {
+            throw LayerShapeError("a \(kernelSize)x\(kernelSize) kernel does not fit a \(shape[1])x\(shape[2]) input"
+                                  + (padding > 0 ? " padded by \(padding)" : ""))
+        }
         let g = makeGeometry(height: shape[1], width: shape[2])
         return [outChannels, g.outputHeight, g.outputWidth]
     }

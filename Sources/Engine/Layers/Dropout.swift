@@ -26,7 +26,7 @@ public final class Dropout: Layer {
         generator = SeededGenerator(seed: seed, concern: .dropout, stream: stream)
     }
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] { shape }
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] { shape }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         output.reshape(to: x.shape)

@@ -12,7 +12,10 @@ public final class Flatten: Layer {
 
     public init() {}
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] { [shape.reduce(1, *)] }
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard let features = ResourceLimits.elementCount(of: shape) else { throw LayerShapeError("cannot flatten \(shape)") }
+        return [features]
+    }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         inputShape = x.shape

@@ -12,7 +12,10 @@ public final class GlobalAveragePool: Layer {
 
     public init() {}
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] { [shape[0]] }
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard shape.count == 3, shape[1] > 0, shape[2] > 0 else { throw LayerShapeError("expects [C, H, W], got \(shape)") }
+        return [shape[0]]
+    }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         precondition(x.shape.count == 4, "GlobalAveragePool expects [B, C, H, W], got \(x.shape)")

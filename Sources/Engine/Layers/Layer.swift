@@ -21,8 +21,11 @@ public protocol Layer: AnyObject {
     var buffers: [NamedBuffer] { get }
     /// Whether `backward` must return dLoss/dInput.
     var computesInputGradient: Bool { get set }
-    /// The shape of one example's output for one example's input shape (no batch dimension).
-    func outputShape(forInputShape shape: [Int]) -> [Int]
+    /// The shape of one example's output for one example's input shape (no batch
+    /// dimension), or a `LayerShapeError` saying why the layer cannot take `shape`.
+    /// `Network.init` calls it on every layer once, so a network never meets a shape
+    /// its layers would trap on.
+    func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int]
     func forward(_ input: Tensor, mode: ForwardMode) -> Tensor
     func backward(_ outputGradient: Tensor) -> Tensor
 }
@@ -30,4 +33,12 @@ public protocol Layer: AnyObject {
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [NamedBuffer] { [] }
+}
+
+/// Why a layer cannot take an input shape ("expects [6, H, W], got [3, 28, 28]");
+/// `Network` prefixes the layer's name.
+public struct LayerShapeError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
 }

@@ -23,8 +23,10 @@ public final class Linear: Layer {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] {
-        precondition(shape.reduce(1, *) == inputFeatures, "Linear expects \(inputFeatures) features, got \(shape)")
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard ResourceLimits.elementCount(of: shape) == inputFeatures else {
+            throw LayerShapeError("expects \(inputFeatures) features, got \(shape)")
+        }
         return [outputFeatures]
     }
 

@@ -60,8 +60,12 @@ public protocol PoolingLayer: Layer {
 }
 
 extension PoolingLayer {
-    public func outputShape(forInputShape shape: [Int]) -> [Int] {
-        Array(pooledShape([1] + shape, kernel: kernel, stride: stride).1.dropFirst())
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard shape.count == 3 else { throw LayerShapeError("expects [C, H, W], got \(shape)") }
+        guard shape[1] >= kernel, shape[2] >= kernel else {
+            throw LayerShapeError("a \(kernel)x\(kernel) window does not fit a \(shape[1])x\(shape[2]) input")
+        }
+        return Array(pooledShape([1] + shape, kernel: kernel, stride: stride).1.dropFirst())
     }
 }
 

@@ -8,7 +8,7 @@ public final class ReLU: Layer {
 
     public init() {}
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] { shape }
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] { shape }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         output.reshape(to: x.shape)

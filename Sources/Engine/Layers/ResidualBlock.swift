@@ -73,7 +73,9 @@ public final class ResidualBlock: Layer {
     public var parameters: [Parameter] { sublayers.flatMap(\.parameters) }
     public var buffers: [NamedBuffer] { sublayers.flatMap(\.buffers) }
 
-    public func outputShape(forInputShape shape: [Int]) -> [Int] { conv1.outputShape(forInputShape: shape) }
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        try conv1.outputShape(forInputShape: shape)
+    }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         // h = relu(bn1(conv1(x)))

@@ -21,6 +21,21 @@ public struct Architecture: Codable, Equatable, Sendable {
         self.dropout = dropout
         self.graph = graph
     }
+
+    enum CodingKeys: String, CodingKey { case model, inputShape, classes, dropout, graph }
+
+    /// Decodes the JSON a checkpoint stores; only `model` is required, the other
+    /// fields take `init`'s defaults when absent (checkpoints written before a field
+    /// existed, or by other tools, stay readable).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = Architecture(model: "")
+        model = try container.decode(String.self, forKey: .model)
+        inputShape = try container.decodeIfPresent([Int].self, forKey: .inputShape) ?? defaults.inputShape
+        classes = try container.decodeIfPresent(Int.self, forKey: .classes) ?? defaults.classes
+        dropout = try container.decodeIfPresent(Float.self, forKey: .dropout) ?? defaults.dropout
+        graph = try container.decodeIfPresent(GraphSpec.self, forKey: .graph)
+    }
 }
 
 /// Per-channel input normalisation, `x' = (x - mean[c]) / std[c]`, computed on the

@@ -25,8 +25,10 @@ public enum CIFARResNet {
     public static let names = [20: "resnet-20", 56: "resnet-56", 110: "resnet-110"]
 
     /// A CIFAR ResNet of `depth = 6n + 2` layers.
-    public static func make(depth: Int, _ architecture: Architecture) -> Network {
+    public static func make(depth: Int, _ architecture: Architecture) throws -> Network {
         precondition(depth >= 8 && (depth - 2) % 6 == 0, "CIFAR ResNet depth must be 6n + 2, got \(depth)")
+        try checkParameterSize("conv1.weight", [16, architecture.inputShape[0], 3, 3])
+        try checkParameterSize("fc.weight", [architecture.classes, 64])
         let blocksPerStage = (depth - 2) / 6
         var layers: [Layer] = [
             Conv2D(name: "conv1", inChannels: architecture.inputShape[0], outChannels: 16, kernelSize: 3,
@@ -46,7 +48,7 @@ public enum CIFARResNet {
         }
         layers.append(GlobalAveragePool())
         layers.append(Linear(name: "fc", inputFeatures: channels, outputFeatures: architecture.classes))
-        return Network(architecture: architecture, layers: layers, outputWeightName: "fc.weight",
+        return try Network(architecture: architecture, layers: layers, outputWeightName: "fc.weight",
                        initializer: { Initializer.byRole($0.role, weights: .kaimingNormal) })
     }
 }

@@ -23,8 +23,9 @@ public enum FrankleCarbinConvNet {
     public static let names = [1: "conv-2", 2: "conv-4", 3: "conv-6"]
 
     /// Conv-(2·pairs), `pairs` in 1...3.
-    public static func make(pairs: Int, _ architecture: Architecture) -> Network {
+    public static func make(pairs: Int, _ architecture: Architecture) throws -> Network {
         precondition((1...3).contains(pairs), "Conv-2/4/6 have 1 to 3 pairs of convolutions, got \(pairs)")
+        try checkParameterSize("conv1.weight", [64, architecture.inputShape[0], 3, 3])
         var layers: [Layer] = []
         var channels = architecture.inputShape[0], convolution = 0
         var rates: [String: Double] = [:]
@@ -42,13 +43,13 @@ public enum FrankleCarbinConvNet {
             layers.append(MaxPool2D(kernel: 2))
         }
         layers.append(Flatten())
-        let features = outputShape(of: layers, forInputShape: architecture.inputShape)[0]
-        layers += fullyConnectedHead(inputFeatures: features, hidden: [256, 256],
+        let features = try outputShape(of: layers, forInputShape: architecture.inputShape)[0]
+        layers += try fullyConnectedHead(inputFeatures: features, hidden: [256, 256],
                                      classes: architecture.classes, dropout: architecture.dropout)
         rates["fc1.weight"] = 0.2
         rates["fc2.weight"] = 0.2
         rates["fc3.weight"] = 0.1
-        return Network(architecture: architecture, layers: layers, outputWeightName: "fc3.weight",
+        return try Network(architecture: architecture, layers: layers, outputWeightName: "fc3.weight",
                        paperPruningRates: rates,
                        initializer: { Initializer.byRole($0.role, weights: .glorotNormal) })
     }

@@ -8,7 +8,9 @@
 public enum LeNet300100 {
     public static let name = "lenet-300-100"
 
-    public static func make(_ architecture: Architecture) -> Network {
+    public static func make(_ architecture: Architecture) throws -> Network {
+        try checkParameterSize("fc1.weight", [300] + architecture.inputShape)
+        try checkParameterSize("fc3.weight", [architecture.classes, 100])
         let inputs = architecture.inputShape.reduce(1, *)
         var layers: [Layer] = [Flatten()]
         let widths = [inputs, 300, 100]
@@ -18,7 +20,7 @@ public enum LeNet300100 {
             if architecture.dropout > 0 { layers.append(Dropout(probability: architecture.dropout)) }
         }
         layers.append(Linear(name: "fc3", inputFeatures: 100, outputFeatures: architecture.classes))
-        return Network(architecture: architecture, layers: layers, outputWeightName: "fc3.weight",
+        return try Network(architecture: architecture, layers: layers, outputWeightName: "fc3.weight",
                        paperPruningRates: ["fc1.weight": 0.2, "fc2.weight": 0.2, "fc3.weight": 0.1],
                        initializer: { $0.role == .weight ? .glorotNormal : .zeros })
     }

@@ -17,8 +17,9 @@
 public enum LeNet5 {
     public static let name = "lenet-5"
 
-    public static func make(_ architecture: Architecture) -> Network {
+    public static func make(_ architecture: Architecture) throws -> Network {
         let channels = architecture.inputShape[0]
+        try checkParameterSize("conv1.weight", [6, channels, 5, 5])
         var layers: [Layer] = [
             Conv2D(name: "conv1", inChannels: channels, outChannels: 6, kernelSize: 5, padding: 2),
             ReLU(),
@@ -28,10 +29,10 @@ public enum LeNet5 {
             MaxPool2D(kernel: 2),
             Flatten(),
         ]
-        let features = outputShape(of: layers, forInputShape: architecture.inputShape)[0]
-        layers += fullyConnectedHead(inputFeatures: features, hidden: [120, 84],
+        let features = try outputShape(of: layers, forInputShape: architecture.inputShape)[0]
+        layers += try fullyConnectedHead(inputFeatures: features, hidden: [120, 84],
                                      classes: architecture.classes, dropout: architecture.dropout)
-        return Network(architecture: architecture, layers: layers, outputWeightName: "fc3.weight",
+        return try Network(architecture: architecture, layers: layers, outputWeightName: "fc3.weight",
                        initializer: { Initializer.byRole($0.role, weights: .glorotNormal) })
     }
 }

@@ -2,24 +2,26 @@
 /// the network from it.
 public enum ModelZoo {
     /// Builders by model name.
-    public static let builders: [String: @Sendable (Architecture) -> Network] = [
+    public static let builders: [String: @Sendable (Architecture) throws -> Network] = [
         LeNet300100.name: LeNet300100.make,
         LeNet5.name: LeNet5.make,
-        "conv-2": { FrankleCarbinConvNet.make(pairs: 1, $0) },
-        "conv-4": { FrankleCarbinConvNet.make(pairs: 2, $0) },
-        "conv-6": { FrankleCarbinConvNet.make(pairs: 3, $0) },
-        "resnet-20": { CIFARResNet.make(depth: 20, $0) },
-        "resnet-56": { CIFARResNet.make(depth: 56, $0) },
-        "resnet-110": { CIFARResNet.make(depth: 110, $0) },
+        "conv-2": { try FrankleCarbinConvNet.make(pairs: 1, $0) },
+        "conv-4": { try FrankleCarbinConvNet.make(pairs: 2, $0) },
+        "conv-6": { try FrankleCarbinConvNet.make(pairs: 3, $0) },
+        "resnet-20": { try CIFARResNet.make(depth: 20, $0) },
+        "resnet-56": { try CIFARResNet.make(depth: 56, $0) },
+        "resnet-110": { try CIFARResNet.make(depth: 110, $0) },
     ]
 
     /// The names of every known model, sorted.
     public static var names: [String] { builders.keys.sorted() }
 
-    /// Builds an uninitialised network for `architecture`.
+    /// Builds an uninitialised network for `architecture`, after checking it: a known
+    /// model, a `[C, H, W]` input every layer can take (`EngineError.layerCannotTake`
+    /// names the layer otherwise), at least 2 classes, a dropout in [0, 1), and every
+    /// parameter and one example's activations within `ResourceLimits`.
     public static func build(_ architecture: Architecture) throws -> Network {
-        if architecture.model == GraphSpec.modelName { return try GraphNetwork.make(architecture) }
-        guard let builder = builders[architecture.model] else {
+        guard let builder = architecture.model == GraphSpec.modelName ? GraphNetwork.make : builders[architecture.model] else {
             throw EngineError.unknownModel(architecture.model, known: names)
         }
         guard architecture.inputShape.count == 3, architecture.inputShape.allSatisfy({ $0 > 0 }) else {
@@ -31,6 +33,12 @@ public enum ModelZoo {
         guard architecture.dropout >= 0, architecture.dropout < 1 else {
             throw EngineError.invalidArchitecture("dropout must be in [0, 1), got \(architecture.dropout)")
         }
-        return builder(architecture)
+        do {
+            try ResourceLimits.checkElements(architecture.inputShape, what: "the input")
+            try ResourceLimits.checkElements([architecture.classes], what: "the class count")
+        } catch let error as ResourceLimitError {
+            throw EngineError.tooLarge(error)
+        }
+        return try builder(architecture)
     }
 }

@@ -23,11 +23,22 @@ public final class Network {
     /// Input normalisation used in training and evaluation.
     public var normalization: Normalization
 
+    /// One example's shape before each layer and after the last (`layers.count + 1`
+    /// shapes, from `architecture.inputShape` to `[classes]`), checked once at `init`.
+    public let exampleShapes: [[Int]]
+
     private let parameterIndex: [String: Parameter]
 
+    /// Throws `EngineError.layerCannotTake` naming the first layer that cannot take the
+    /// shape the one before it gives (LeNet-5 on 2x2 images: "conv2: a 5x5 kernel does
+    /// not fit a 1x1 input"), or when the output is not `[classes]`.
     public init(architecture: Architecture, layers: [Layer], outputWeightName: String,
                 paperPruningRates: [String: Double] = [:],
-                initializer: @escaping (Parameter) -> Initializer) {
+                initializer: @escaping (Parameter) -> Initializer) throws {
+        exampleShapes = try Engine.exampleShapes(through: layers, from: architecture.inputShape)
+        guard exampleShapes.last == [architecture.classes] else {
+            throw EngineError.invalidArchitecture("\(architecture.model) gives outputs of shape \(exampleShapes.last!) for \(architecture.classes) classes")
+        }
         self.architecture = architecture
         self.layers = layers
         self.parameters = layers.flatMap(\.parameters)
@@ -44,6 +55,37 @@ public final class Network {
         }
         self.parameterIndex = index
         layers.first?.computesInputGradient = false
+    }
+
+    /// Throws unless examples of `exampleShape` (from `source`, a file or folder) are
+    /// what this network takes, and a batch of `batchSize` fits the memory budget at
+    /// every layer: the check when a network meets its data, before any forward pass.
+    public func checkInput(exampleShape: [Int], batchSize: Int, source: String) throws {
+        guard exampleShape == architecture.inputShape else {
+            throw EngineError.dataDoesNotFit(source: source, exampleShape: exampleShape,
+                                             model: architecture.model, inputShape: architecture.inputShape)
+        }
+        let largest = exampleShapes.max { ($0.reduce(1, *)) < ($1.reduce(1, *)) }!
+        do { try ResourceLimits.checkElements([batchSize] + largest, what: "\(source): a batch of \(batchSize)'s largest activation") }
+        catch let error as ResourceLimitError { throw EngineError.tooLarge(error) }
+    }
+
+    /// Throws unless training on `examples` examples in batches of `batchSize` gives
+    /// every batch-normalised channel more than one value per batch: the smallest
+    /// batch (the remainder, if any) times the smallest plane a BatchNorm2D sees (in
+    /// a residual block, the block's output plane) must exceed 1, or the batch
+    /// variance is undefined (ResNet-20 on 4x4 images reaches 1x1 planes).
+    public func checkTrainingBatches(examples: Int, batchSize: Int, source: String) throws {
+        let smallestBatch = examples % batchSize == 0 ? min(batchSize, examples) : examples % batchSize
+        for (index, layer) in layers.enumerated() where layer is BatchNorm2D || layer is ResidualBlock {
+            let plane = exampleShapes[index + 1].dropFirst().reduce(1, *)
+            guard smallestBatch * plane > 1 else {
+                throw EngineError.layerCannotTake(
+                    layer: layerDescription(layer, index: index), shape: exampleShapes[index],
+                    reason: "batch normalisation of \(plane == 1 ? "1x1 planes" : "planes of \(plane) values") needs batches of at least 2 examples, "
+                        + "but \(source)'s \(examples) training examples in batches of \(batchSize) leave a last batch of \(smallestBatch)")
+            }
+        }
     }
 
     /// The parameter with dotted name `name`, if any.
@@ -115,6 +157,12 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     case unknownModel(String, known: [String])
     case invalidArchitecture(String)
+    /// A layer that cannot take its input shape, e.g. `conv2` and `[6, 2, 2]`.
+    case layerCannotTake(layer: String, shape: [Int], reason: String)
+    /// A size from input beyond `ResourceLimits`.
+    case tooLarge(ResourceLimitError)
+    /// Data whose examples are not the shape the network takes.
+    case dataDoesNotFit(source: String, exampleShape: [Int], model: String, inputShape: [Int])
 
     public var description: String {
         switch self {
@@ -124,6 +172,11 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case let .unknownModel(name, known):
             return "unknown model '\(name)'; expected one of: \(known.joined(separator: ", "))"
         case .invalidArchitecture(let why): return "invalid architecture: \(why)"
+        case let .layerCannotTake(layer, shape, reason):
+            return "layer \(layer) cannot take input \(shape): \(reason)"
+        case .tooLarge(let error): return error.description
+        case let .dataDoesNotFit(source, exampleShape, model, inputShape):
+            return "\(source): examples of shape \(exampleShape), but this \(model) takes \(inputShape)"
         }
     }
 }

@@ -19,6 +19,36 @@ public struct EpochSummary: Sendable {
     public var nextStep: Int
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// Set when the epoch stopped at a non-finite loss or left a non-finite parameter
+    /// (nil: it ran to its end with finite values). The network is then unusable.
+    public var divergence: TrainingDivergence?
+}
+
+/// Training that produced a non-finite loss (or parameter): where, and what to try.
+/// `epoch` and `batch` are 1-based as a person counts them; `step` is the global
+/// optimizer step (0-based, as `Trainer` counts it).
+public struct TrainingDivergence: Error, Equatable, CustomStringConvertible, Sendable {
+    public var epoch: Int
+    public var batch: Int
+    public var batches: Int
+    public var step: Int
+    public var learningRate: Float
+    /// What became non-finite: "the loss" or "parameter fc1.bias".
+    public var what: String
+
+    public init(epoch: Int, batch: Int, batches: Int, step: Int, learningRate: Float, what: String) {
+        self.epoch = epoch
+        self.batch = batch
+        self.batches = batches
+        self.step = step
+        self.learningRate = learningRate
+        self.what = what
+    }
+
+    public var description: String {
+        "training diverged at epoch \(epoch) step \(step) (batch \(batch) of \(batches), learning rate \(learningRate)): "
+            + "\(what) became NaN or infinite; try a lower train.lr or set train.clip_norm"
+    }
 }
 
 /// Progress inside an epoch, reported every few batches.
@@ -69,7 +99,9 @@ public final class Trainer {
     public var stepsPerEpoch: Int { loader.batchesPerEpoch }
 
     /// Runs epoch `epoch` (0-based) of the schedule: shuffles by `(dataSeed, epoch)`,
-    /// reseeds dropout, and takes `stepsPerEpoch` optimizer steps.
+    /// reseeds dropout, and takes `stepsPerEpoch` optimizer steps. Stops at the first
+    /// non-finite batch loss, and checks every parameter is finite at the end; either
+    /// is reported in the summary's `divergence` (the caller must not save the network).
     /// `limitBatches` stops early (benchmarks); `progress` is called every `progressInterval` batches.
     @discardableResult
     public func trainEpoch(_ epoch: Int, limitBatches: Int? = nil, progressInterval: Int = 20,
@@ -83,6 +115,11 @@ public final class Trainer {
             let step = epoch * stepsPerEpoch + batch
             rate = schedule.learningRate(atStep: step)
             let batchLoss = trainStep(batch: batch, learningRate: rate)
+            if !batchLoss.isFinite {
+                return summary(epoch: epoch, batches: batches, lossSum: .nan, rate: rate, images: images, start: start,
+                               divergence: TrainingDivergence(epoch: epoch + 1, batch: batch + 1, batches: batches, step: step,
+                                                              learningRate: rate, what: "the loss"))
+            }
             lossSum += Double(batchLoss)
             images += loader.currentBatchSize
             if let progress, (batch + 1) % progressInterval == 0 || batch + 1 == batches {
@@ -91,10 +128,20 @@ public final class Trainer {
                                        imagesPerSecond: Double(images) / elapsed, elapsed: elapsed))
             }
         }
-        let seconds = (clock.now - start).seconds
+        let broken = network.parameters.first { !$0.value.isFinite }.map { parameter in
+            TrainingDivergence(epoch: epoch + 1, batch: batches, batches: batches, step: epoch * stepsPerEpoch + batches - 1,
+                               learningRate: rate, what: "parameter \(parameter.name)")
+        }
+        return summary(epoch: epoch, batches: batches, lossSum: lossSum, rate: rate, images: images, start: start,
+                       divergence: broken)
+    }
+
+    private func summary(epoch: Int, batches: Int, lossSum: Double, rate: Float, images: Int, start: ContinuousClock.Instant,
+                         divergence: TrainingDivergence?) -> EpochSummary {
+        let seconds = (ContinuousClock.now - start).seconds
         return EpochSummary(epoch: epoch, trainLoss: lossSum / Double(max(batches, 1)), learningRate: rate,
                             nextStep: (epoch + 1) * stepsPerEpoch, seconds: seconds,
-                            imagesPerSecond: Double(images) / seconds)
+                            imagesPerSecond: Double(images) / seconds, divergence: divergence)
     }
 
     /// One optimizer step on batch `batch` of the current order; returns the batch loss.
