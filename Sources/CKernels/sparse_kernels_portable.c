@@ -50,6 +50,28 @@ static void spmv_portable(const rw_csr_view *a, const float *x, ptrdiff_t incx,
     }
 }
 
+/// One dot product per pattern entry, four partial sums.
+static void sampled_portable(const rw_csr_view *a, int32_t n, const float *x, const float *y, float *c, ptrdiff_t ldc) {
+    const int32_t *offsets = a->row_offsets;
+    const int32_t *restrict columns = a->column_indices;
+    for (int32_t i = 0; i < a->rows; i++) {
+        const float *restrict xi = x + (ptrdiff_t)i * n;
+        for (int32_t p = offsets[i]; p < offsets[i + 1]; p++) {
+            const float *restrict yj = y + (ptrdiff_t)columns[p] * n;
+            float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+            int32_t t = 0;
+            for (; t + 4 <= n; t += 4) {
+                s0 += xi[t] * yj[t];
+                s1 += xi[t + 1] * yj[t + 1];
+                s2 += xi[t + 2] * yj[t + 2];
+                s3 += xi[t + 3] * yj[t + 3];
+            }
+            for (; t < n; t++) s0 += xi[t] * yj[t];
+            c[(ptrdiff_t)i * ldc + columns[p]] += (s0 + s1) + (s2 + s3);
+        }
+    }
+}
+
 /// 8x8 tiles, so both the reads and the writes of a tile touch 8 cache lines.
 static void transpose_portable(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds,
                                float *dst, ptrdiff_t ldd) {
@@ -67,14 +89,16 @@ static void transpose_portable(int32_t rows, int32_t cols, const float *src, ptr
 const rw_sparse_microkernels rw_sparse_microkernels_portable = {
     .panel = panel_portable,
     .spmv = spmv_portable,
+    .sampled = sampled_portable,
     .transpose = transpose_portable,
 };
 
 const rw_sparse_microkernels *rw_sparse_microkernels_for(int variant) {
+    switch (rw_kernel_path(variant)) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (variant != RW_KERNEL_PORTABLE && rw_cpu_has_avx2_fma()) return &rw_sparse_microkernels_avx2;
-#else
-    (void)variant;
+    case RW_KERNEL_AVX512: return &rw_sparse_microkernels_avx512;
+    case RW_KERNEL_AVX2_FMA: return &rw_sparse_microkernels_avx2;
 #endif
-    return &rw_sparse_microkernels_portable;
+    default: return &rw_sparse_microkernels_portable;
+    }
 }

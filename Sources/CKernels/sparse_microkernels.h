@@ -1,9 +1,10 @@
 // Private to CKernels: the innermost loops of the sparse kernels, in two builds.
 //
 // `sparse_spmm.c` and `sparse_transpose.c` hold the blocking, the tails and the
-// dispatch once; they call the micro-kernels of one table below, chosen per call:
-// `rw_sparse_microkernels_avx2` (compiled with `target("avx2,fma")`, used when
-// `rw_cpu_has_avx2_fma()`) or `rw_sparse_microkernels_portable` (plain C, any CPU).
+// dispatch once; they call the micro-kernels of one table below, chosen per call by
+// `rw_kernel_path`: `rw_sparse_microkernels_avx512` (16-float vectors),
+// `rw_sparse_microkernels_avx2` (8-float vectors; both built from
+// sparse_microkernels_simd.h) or `rw_sparse_microkernels_portable` (plain C, any CPU).
 #ifndef REWIND_SPARSE_MICROKERNELS_H
 #define REWIND_SPARSE_MICROKERNELS_H
 
@@ -30,6 +31,10 @@ typedef struct rw_sparse_microkernels {
     void (*spmv)(const rw_csr_view *a, const float *x, ptrdiff_t incx,
                  const float *bias, int relu, float *y, ptrdiff_t incy);
 
+    /// c[i * ldc + j] += dot(x[i, 0..<n], y[j, 0..<n]) for every entry (i, j) of `a`
+    /// (see `rw_sampled_dense_dense`).
+    void (*sampled)(const rw_csr_view *a, int32_t n, const float *x, const float *y, float *c, ptrdiff_t ldc);
+
     /// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols.
     void (*transpose)(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds,
                       float *dst, ptrdiff_t ldd);
@@ -38,10 +43,15 @@ typedef struct rw_sparse_microkernels {
 extern const rw_sparse_microkernels rw_sparse_microkernels_portable;
 #if defined(__x86_64__) || defined(__i386__)
 extern const rw_sparse_microkernels rw_sparse_microkernels_avx2;
+extern const rw_sparse_microkernels rw_sparse_microkernels_avx512;
+/// The AVX2 matrix-vector product (the `spmv` of both vector tables).
+void rw_spmv_avx2(const rw_csr_view *a, const float *x, ptrdiff_t incx, const float *bias, int relu,
+                  float *y, ptrdiff_t incy);
+/// The AVX2 8x8-tile transpose (the `transpose` of both vector tables).
+void rw_transpose_avx2(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd);
 #endif
 
-/// The table for `variant` (`RW_KERNEL_AUTOMATIC` picks AVX2/FMA when the CPU has it).
-/// Asking for AVX2/FMA on a CPU without it falls back to the portable table.
+/// The table of the path `rw_kernel_path(variant)` resolves to.
 const rw_sparse_microkernels *rw_sparse_microkernels_for(int variant);
 
 #endif

@@ -18,6 +18,8 @@ public final class Experiment {
     /// Asked after every saved epoch; returning true stops the run with
     /// `PruningError.interrupted` (the CLI sets it on Ctrl-C). A rerun resumes.
     public var shouldStop: () -> Bool = { false }
+    /// Threads, thresholds and kernel build of every network made here (the CLI's).
+    public var computeConfiguration = ComputeConfiguration.default
 
     public init(architecture: Architecture, data: DatasetPair, normalization: Normalization,
                 settings: TrainingSettings, augmentation: Augmentation? = nil, recipeText: String?,
@@ -41,6 +43,7 @@ public final class Experiment {
     public func makeNetwork() throws -> Network {
         let network = try ModelZoo.build(architecture)
         network.normalization = normalization
+        network.configuration = computeConfiguration
         return network
     }
 }

@@ -14,6 +14,8 @@ public final class MaskEnforcer: TrainingHook {
     public init(mask: Mask, network: Network) {
         self.mask = mask
         parameters = mask.names.map { ($0, network.parameter(named: $0)!) }
+        // Pruned Linear layers below the crossover density train through the sparse kernels.
+        network.setSparsity(patterns: mask.tensors)
     }
 
     public func afterBackward(_ network: Network) {

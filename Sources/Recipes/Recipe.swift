@@ -20,10 +20,16 @@ public struct Recipe: Equatable, Sendable {
     public var text: String
     /// Where it was read from.
     public var path: String
+    /// Whether the recipe says `rewind_epoch: auto` (see AutoRewindEpoch.swift).
+    public var rewindEpochIsAuto = false
+    /// The hash of the recipe as written, kept when `rewind_epoch: auto` is resolved so
+    /// the resolved recipe keeps its run folder (nil: computed from the settings).
+    var writtenHash: String?
 
     /// A short hash of everything that changes results (not comments or layout): run
     /// folders are named `<name>-<hash>` so a changed recipe never mixes with old results.
     public var hash: String {
+        if let writtenHash { return writtenHash }
         struct Canonical: Encodable {
             let name: String, seeds: [UInt64], data: DataSettings, architecture: Architecture
             let train: TrainingSettings, prune: PruningPlan?, strategies: [RetrainingStrategy]

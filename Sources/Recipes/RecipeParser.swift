@@ -27,8 +27,9 @@ extension Recipe {
         return try parse(text, file: path)
     }
 
-    /// Parses recipe YAML `text`; `file` names it in errors.
-    public static func parse(_ text: String, file: String) throws -> Recipe {
+    /// Parses recipe YAML `text`; `file` names it in errors. `autoRewindEpoch` is what
+    /// `rewind_epoch: auto` resolved to (`resolvingAutoRewindEpoch(in:required:)`).
+    public static func parse(_ text: String, file: String, autoRewindEpoch: Int? = nil) throws -> Recipe {
         guard text.utf8.count <= RecipeLimits.maximumBytes else {
             throw RecipeError(file: file, line: nil, key: "", message: "\(text.utf8.count) bytes; a recipe may hold at most \(RecipeLimits.maximumBytes)")
         }
@@ -75,14 +76,16 @@ extension Recipe {
         } catch let error as EngineError {
             throw top.error("model", top.node("model"), "cannot be built for \(data.dataset.rawValue) data of shape \(data.exampleShape): \(error)")
         }
-        let train = try parseTrain(top)
+        let train = try parseTrain(top, autoRewindEpoch: autoRewindEpoch)
         let (prune, paperRates) = try parsePrune(top, architecture: architecture)
         let strategies = try parseStrategies(top, train: train)
         if prune == nil, !strategies.isEmpty {
             throw top.error("retrain", top.node("retrain"), "retraining strategies need a prune section")
         }
-        return Recipe(name: name, seeds: seeds, data: data, architecture: architecture, train: train,
-                      prune: prune, usesPaperRates: paperRates, strategies: strategies, text: text, path: file)
+        var recipe = Recipe(name: name, seeds: seeds, data: data, architecture: architecture, train: train,
+                            prune: prune, usesPaperRates: paperRates, strategies: strategies, text: text, path: file)
+        recipe.rewindEpochIsAuto = top.node("train")?["rewind_epoch"]?.string == "auto"
+        return recipe
     }
 
     // MARK: Sections
@@ -136,7 +139,8 @@ extension Recipe {
         return Architecture(model: name, dropout: Float(dropout))
     }
 
-    static func parseTrain(_ top: YAMLMapping) throws -> TrainingSettings {
+    /// `autoRewindEpoch`: the value `rewind_epoch: auto` resolved to, if it has been.
+    static func parseTrain(_ top: YAMLMapping, autoRewindEpoch: Int? = nil) throws -> TrainingSettings {
         guard let section = try top.mapping("train", allowed: ["optimizer", "lr", "momentum", "nesterov", "weight_decay", "beta1", "beta2",
                                                                "epsilon", "batch_size", "epochs", "clip_norm", "rewind_epoch", "schedule"]) else {
             throw top.error("train", nil, "missing; expected e.g. train: {optimizer: adam, lr: 0.0012, batch_size: 60, epochs: 10}")
@@ -173,7 +177,12 @@ extension Recipe {
         }
         t.epochs = epochs
         t.clipNorm = try section.double("clip_norm", 0...1e9, open: true, expected: "a positive number").map(Float.init)
-        t.rewindEpoch = try section.int("rewind_epoch", minimum: 0, expected: "a non-negative integer") ?? min(1, epochs - 1)
+        if section.node("rewind_epoch")?.string == "auto" {
+            // Chosen by `rewind stability` (see AutoRewindEpoch.swift); until then the default.
+            t.rewindEpoch = autoRewindEpoch ?? min(1, epochs - 1)
+        } else {
+            t.rewindEpoch = try section.int("rewind_epoch", minimum: 0, expected: "a non-negative integer or auto") ?? min(1, epochs - 1)
+        }
         if t.rewindEpoch >= epochs {
             throw section.error("rewind_epoch", section.node("rewind_epoch"), "expected an epoch before the end of training (0 ... \(epochs - 1)), got \(t.rewindEpoch)")
         }

@@ -59,7 +59,9 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let recipe = try Recipe.load(path: self.recipe)
+        let written = try Recipe.load(path: self.recipe)
+        let recipe = try written.resolvingAutoRewindEpoch(in: written.runFolder(checkpoints: URL(fileURLWithPath: checkpoints)),
+                                                          required: !slurm.slurm && !dryRun && stage != .dense)
         guard let plan = recipe.prune, !recipe.strategies.isEmpty else {
             throw CommandFailure("\(self.recipe): compare needs prune and retrain sections (use `rewind train` for dense training only)")
         }
@@ -101,6 +103,7 @@ struct CompareCommand: ParsableCommand {
         let run = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
         let levels = try recipe.levelSchedule()
         let experiment = try recipe.makeExperiment(observer: ProgressPrinter())
+        experiment.computeConfiguration = try makeComputeConfiguration()
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested || parentDied() }
         while let line = readLine() {
@@ -150,6 +153,7 @@ struct CompareCommand: ParsableCommand {
         if dryRun { return }
 
         let experiment = try recipe.makeExperiment(observer: observer)
+        experiment.computeConfiguration = try makeComputeConfiguration()
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested || parentDied() }
         try recipe.saveSnapshot(in: run)
@@ -182,30 +186,14 @@ struct CompareCommand: ParsableCommand {
     /// `--slurm`: writes the plan into the run folder (with the recipe snapshot its jobs
     /// read), then prints it with the sbatch commands, or submits it (`--submit`).
     private func planSlurm(_ recipe: Recipe) throws {
-        let sbatch = SlurmSubmission.findSbatch()
-        if slurm.submit, sbatch == nil {
-            throw CommandFailure("--submit: sbatch is not on the PATH (install Slurm's clients, or drop --submit to only write the plan)")
-        }
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let checkpoints = URL(fileURLWithPath: self.checkpoints, relativeTo: here).standardizedFileURL
         let reports = URL(fileURLWithPath: self.reports, relativeTo: here).standardizedFileURL
         let run = recipe.runFolder(checkpoints: checkpoints)
-        let runFolder = run.root
-        try recipe.saveSnapshot(in: run)
-        let plan = SlurmPlan(recipe: recipe, run: run, checkpoints: checkpoints, reports: reports,
+        try SlurmSubmission.deliver(submit: slurm.submit, json: json, watch: "watch with: rewind status \(shellQuoted(run.root.path))") {
+            try recipe.saveSnapshot(in: run)
+            return SlurmPlan(recipe: recipe, run: run, checkpoints: checkpoints, reports: reports,
                              executable: currentExecutable(), workingDirectory: here, resources: slurm.resources)
-        try plan.write()
-        guard slurm.submit, let sbatch else {
-            print(plan.description)
-            return
-        }
-        let submitted = try SlurmSubmission.submit(plan, sbatch: sbatch)
-        print("submitted \(runFolder.lastPathComponent): " + submitted.map { "\($0.stage) job \($0.id)" }.joined(separator: ", ")
-              + "; watch with: rewind status \(shellQuoted(runFolder.path))", to: &standardError)
-        if json {
-            printJSONLine(Dictionary(uniqueKeysWithValues: submitted.map { ($0.stage, $0.id) }))
-        } else {
-            for job in submitted { print("\(job.stage) \(job.id)") }
         }
     }
 }

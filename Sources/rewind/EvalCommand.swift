@@ -22,8 +22,10 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        let compute = try makeComputeConfiguration()
         let contents = try UntrustedCheckpoint.read(from)
         let network = try contents.makeNetwork()
+        network.configuration = compute
         var data = DataSettings()
         if let text = contents.recipe, let recipe = try? Recipe.parse(text, file: from) { data = recipe.data }
         if let dataPath { data.path = dataPath }
@@ -39,8 +41,11 @@ struct EvalCommand: ParsableCommand {
             evaluation = evaluate(network, on: test)
         } else {
             // Sparse kernels for masked layers below the crossover (or every pruned Linear and Conv2D with --path sparse).
-            let sparse = SparseInferenceNetwork(network: network, crossoverDensity: path == "sparse" ? 1 : nil, masks: contents.masks)
+            let choices = SparseChoiceCache.load(configuration: compute)
+            let sparse = SparseInferenceNetwork(network: network, crossoverDensity: path == "sparse" ? 1 : nil,
+                                                masks: contents.masks, choices: choices)
             evaluation = evaluate(on: test) { sparse.forward($0) }
+            SparseChoiceCache.save(choices, configuration: compute)
             kernels = (sparse.convolutionLayers + sparse.linearLayers).map { "\($0.name) \(sparse.kernel(for: $0.name, batch: 1000) == .sparse ? "sparse" : "dense")" }
                 .joined(separator: ", ")
         }

@@ -111,6 +111,7 @@ struct PruneCommand: ParsableCommand {
         let experiment = Experiment(architecture: dense.architecture, data: data, normalization: dense.normalization,
                                     settings: settings, augmentation: recipe.data.augmentation(normalization: dense.normalization),
                                     recipeText: recipe.text, observer: observer)
+        experiment.computeConfiguration = try makeComputeConfiguration()
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested }
         var chain = IterativePruning(experiment: experiment, inputs: inputs, dense: denseSources, locate: { levelsFolder.chain($0) })

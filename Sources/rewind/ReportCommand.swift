@@ -41,8 +41,10 @@ struct ReportCommand: ParsableCommand {
             }
             throw CommandFailure("\(url.path): not a run folder (no recipe.yaml; `rewind compare` writes it)")
         }
-        let recipe = try Recipe.load(path: snapshot.path)
-        return (RunFolder(root: url, source: recipe.hash), recipe)
+        let written = try Recipe.load(path: snapshot.path)
+        let run = RunFolder(root: url, source: written.hash)
+        // Unresolved `rewind_epoch: auto`: no chain that rewinds has run yet (compare refuses), so nothing is hidden.
+        return (run, try written.resolvingAutoRewindEpoch(in: run, required: false))
     }
 
     /// Collects every finished record of `recipe`'s seeds, strategies and levels in

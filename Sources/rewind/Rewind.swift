@@ -15,7 +15,7 @@ struct Rewind: ParsableCommand {
           rewind export --from pruned.h5 --sparse --out pruned-sparse.h5
           rewind import model.onnx --out model.h5       a PyTorch/ONNX model as a checkpoint; rewind export --onnx writes one back
         """,
-        subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, ReportCommand.self, StatusCommand.self,
+        subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, StabilityCommand.self, ReportCommand.self, StatusCommand.self,
                       EvalCommand.self, InspectCommand.self, ExportCommand.self, ImportCommand.self, BenchCommand.self, ProbeCheckpointCommand.self])
 
     /// Parses and runs the command; a filesystem error from Foundation is printed as

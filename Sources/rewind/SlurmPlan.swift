@@ -31,7 +31,8 @@ struct SlurmPlan {
 
     /// One sbatch script of the plan.
     struct Job {
-        /// "dense", "chains" or "report"; also the script's file name stem.
+        /// "dense", "chains" or "report" ("stability-dense", ... for `rewind stability`);
+        /// also the script's file name stem.
         let stage: String
         /// The script's path.
         let file: URL
@@ -43,35 +44,49 @@ struct SlurmPlan {
         let summary: String
         /// The script text.
         let script: String
+        /// The shell variable holding the job's id in the submit lines.
+        var variable: String { stage.replacingOccurrences(of: "-", with: "_") }
+    }
+
+    /// What one job of a plan runs, before it is written as a script.
+    struct Stage {
+        let name: String
+        let tasks: Int?
+        let after: String?
+        let summary: String
+        /// The script's header comment lines (without "# ").
+        let comment: [String]
+        /// The command the job execs, its words shell-quoted.
+        let command: [String]
     }
 
     let run: RunFolder
     var runFolder: URL { run.root }
     let jobs: [Job]
+    /// The script that submits the jobs in order.
+    let submitScript: URL
 
-    /// `<run folder>/slurm/`: the scripts, submit.sh and logs/.
+    /// `<run folder>/slurm/`: the scripts, the submit script and logs/.
     var folder: URL { run.slurmFolder }
     var logs: URL { folder.appendingPathComponent("logs") }
-    var submitScript: URL { folder.appendingPathComponent("submit.sh") }
 
-    /// Plans `recipe`'s comparison in `runFolder` (absolute URLs throughout).
-    init(recipe: Recipe, run: RunFolder, checkpoints: URL, reports: URL, executable: URL,
+    /// A plan of `stages` in `run`'s slurm folder, each job named rewind-<stage>-`name`,
+    /// started in `workingDirectory` with `resources`; `writtenBy` is the command
+    /// named in the scripts, `submitName` the submit script's file name.
+    init(run: RunFolder, name: String, stages: [Stage], writtenBy: String, submitName: String,
          workingDirectory: URL, resources: Resources) {
         self.run = run
         let folder = run.slurmFolder, logs = folder.appendingPathComponent("logs")
-        let recipeFile = run.recipeSnapshot
-        let folders = ["--checkpoints", shellQuoted(checkpoints.path), "--reports", shellQuoted(reports.path)]
-        let rewind = shellQuoted(executable.path)
-
-        func script(stage: String, tasks: Int?, comment: [String], command: [String]) -> String {
-            var lines = ["#!/bin/bash"] + comment.map { "# " + $0 }
-            lines.append("# Written by `rewind compare --slurm`; safe to rerun or requeue: finished levels are skipped.")
-            var directives = ["--job-name=rewind-\(stage)-\(recipe.name)", "--requeue", "--open-mode=append",
+        submitScript = folder.appendingPathComponent(submitName)
+        func script(_ stage: Stage) -> String {
+            var lines = ["#!/bin/bash"] + stage.comment.map { "# " + $0 }
+            lines.append("# Written by `\(writtenBy)`; safe to rerun or requeue: finished work is skipped.")
+            var directives = ["--job-name=rewind-\(stage.name)-\(name)", "--requeue", "--open-mode=append",
                               "--chdir=\(workingDirectory.path)"]
-            if let tasks {
-                directives += ["--array=1-\(tasks)", "--output=\(logs.path)/\(stage)-%A_%a.out"]
+            if let tasks = stage.tasks {
+                directives += ["--array=1-\(tasks)", "--output=\(logs.path)/\(stage.name)-%A_%a.out"]
             } else {
-                directives.append("--output=\(logs.path)/\(stage)-%j.out")
+                directives.append("--output=\(logs.path)/\(stage.name)-%j.out")
             }
             if let partition = resources.partition { directives.append("--partition=\(partition)") }
             if let time = resources.time { directives.append("--time=\(time)") }
@@ -81,47 +96,54 @@ struct SlurmPlan {
             lines += ["set -euo pipefail",
                       "# OpenBLAS threads: the CPUs Slurm gave this task (1 unless --cpus-per-task).",
                       "export REWIND_THREADS=\"${REWIND_THREADS:-${SLURM_CPUS_PER_TASK:-1}}\"",
-                      "exec " + command.joined(separator: " ")]
+                      "exec " + stage.command.joined(separator: " ")]
             return lines.joined(separator: "\n") + "\n"
         }
-        func file(_ stage: String) -> URL { folder.appendingPathComponent("\(stage).sbatch") }
+        jobs = stages.map { stage in
+            Job(stage: stage.name, file: folder.appendingPathComponent("\(stage.name).sbatch"), tasks: stage.tasks,
+                after: stage.after, summary: stage.summary, script: script(stage))
+        }
+    }
 
+    /// Plans `recipe`'s comparison in `runFolder` (absolute URLs throughout).
+    init(recipe: Recipe, run: RunFolder, checkpoints: URL, reports: URL, executable: URL,
+         workingDirectory: URL, resources: Resources) {
+        let recipeFile = run.recipeSnapshot
+        let folders = ["--checkpoints", shellQuoted(checkpoints.path), "--reports", shellQuoted(reports.path)]
+        let rewind = shellQuoted(executable.path)
         let runName = run.root.lastPathComponent, seeds = recipe.seeds, units = recipe.chainUnits
         let seedLines = seeds.enumerated().map { "  task \($0.offset + 1): seed \($0.element)" }
         let unitLines = units.enumerated().map { offset, unit in
             "  task \(offset + 1): seed \(unit.seed), \(unit.strategies.map(\.name).joined(separator: " + "))"
         }
-        jobs = [
-            Job(stage: "dense", file: file("dense"), tasks: seeds.count, after: nil,
-                summary: "dense training, one seed per task",
-                script: script(stage: "dense", tasks: seeds.count,
-                               comment: ["Rewind plan for \(runName), stage 1 of 3: the dense runs, one seed per array task."] + seedLines,
-                               command: [rewind, "compare", shellQuoted(recipeFile.path), "--stage", "dense",
-                                         "--shard", "\"$SLURM_ARRAY_TASK_ID/\(seeds.count)\""] + folders)),
-            Job(stage: "chains", file: file("chains"), tasks: units.count, after: "dense",
-                summary: "pruning-level chains, one (seed, strategies) unit per task",
-                script: script(stage: "chains", tasks: units.count,
-                               comment: ["Rewind plan for \(runName), stage 2 of 3: the level chains, one (seed, strategies) unit per array task;",
-                                         "submit with --dependency=afterok:<dense job>."] + unitLines,
-                               command: [rewind, "compare", shellQuoted(recipeFile.path), "--stage", "chains",
-                                         "--shard", "\"$SLURM_ARRAY_TASK_ID/\(units.count)\""] + folders)),
-            Job(stage: "report", file: file("report"), tasks: nil, after: "chains",
-                summary: "rewind report -> \(reports.appendingPathComponent(recipe.name).path)/",
-                script: script(stage: "report", tasks: nil,
-                               comment: ["Rewind plan for \(runName), stage 3 of 3: merge every finished level into the report;",
-                                         "submit with --dependency=afterok:<chains job>."],
-                               command: [rewind, "report", shellQuoted(run.root.path), "--reports", shellQuoted(reports.path)])),
-        ]
+        self.init(run: run, name: recipe.name, stages: [
+            Stage(name: "dense", tasks: seeds.count, after: nil, summary: "dense training, one seed per task",
+                  comment: ["Rewind plan for \(runName), stage 1 of 3: the dense runs, one seed per array task."] + seedLines,
+                  command: [rewind, "compare", shellQuoted(recipeFile.path), "--stage", "dense",
+                            "--shard", "\"$SLURM_ARRAY_TASK_ID/\(seeds.count)\""] + folders),
+            Stage(name: "chains", tasks: units.count, after: "dense",
+                  summary: "pruning-level chains, one (seed, strategies) unit per task",
+                  comment: ["Rewind plan for \(runName), stage 2 of 3: the level chains, one (seed, strategies) unit per array task;",
+                            "submit with --dependency=afterok:<dense job>."] + unitLines,
+                  command: [rewind, "compare", shellQuoted(recipeFile.path), "--stage", "chains",
+                            "--shard", "\"$SLURM_ARRAY_TASK_ID/\(units.count)\""] + folders),
+            Stage(name: "report", tasks: nil, after: "chains",
+                  summary: "rewind report -> \(reports.appendingPathComponent(recipe.name).path)/",
+                  comment: ["Rewind plan for \(runName), stage 3 of 3: merge every finished level into the report;",
+                            "submit with --dependency=afterok:<chains job>."],
+                  command: [rewind, "report", shellQuoted(run.root.path), "--reports", shellQuoted(reports.path)]),
+        ], writtenBy: "rewind compare --slurm", submitName: "submit.sh", workingDirectory: workingDirectory, resources: resources)
     }
 
-    /// Writes the scripts (executable), submit.sh and the logs folder.
+    /// Writes the scripts (executable), the submit script and the logs folder.
     func write() throws {
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         for job in jobs { try writeScript(job.script, to: job.file) }
+        let ids = jobs.map { "\($0.stage) $\($0.variable)" }.joined(separator: ", ")
         let submit = ["#!/bin/bash",
                       "# Submits the Rewind plan for \(runFolder.lastPathComponent) in order and prints the job ids.",
                       "# Rerun it after a failure or cancellation: finished work is skipped.",
-                      "set -euo pipefail"] + submitLines + ["echo \"dense $dense, chains $chains, report $report\""]
+                      "set -euo pipefail"] + submitLines + ["echo \"\(ids)\""]
         try writeScript(submit.joined(separator: "\n") + "\n", to: submitScript)
     }
 
@@ -129,8 +151,8 @@ struct SlurmPlan {
     /// stage (`${x%%;*}` drops the ";cluster" that `sbatch --parsable` may append).
     var submitLines: [String] {
         jobs.map { job in
-            let dependency = job.after.map { " --dependency=afterok:$\($0)" } ?? ""
-            return "\(job.stage)=$(sbatch --parsable\(dependency) \(shellQuoted(job.file.path))); \(job.stage)=${\(job.stage)%%;*}"
+            let dependency = job.after.map { after in " --dependency=afterok:$" + after.replacingOccurrences(of: "-", with: "_") } ?? ""
+            return "\(job.variable)=$(sbatch --parsable\(dependency) \(shellQuoted(job.file.path))); \(job.variable)=${\(job.variable)%%;*}"
         }
     }
 

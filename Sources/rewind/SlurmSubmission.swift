@@ -9,6 +9,31 @@ enum SlurmSubmission {
         let id: String
     }
 
+    /// `--slurm` of `compare` and `stability`: checks that `--submit` can reach sbatch
+    /// (before anything is written), writes the plan `makePlan` gives, then prints it
+    /// with the sbatch commands or, with `submit`, submits it and prints the job ids
+    /// (one JSON line with `json`); `watch` says how to follow the jobs.
+    static func deliver(submit: Bool, json: Bool, watch: String, _ makePlan: () throws -> SlurmPlan) throws {
+        let sbatch = findSbatch()
+        if submit, sbatch == nil {
+            throw CommandFailure("--submit: sbatch is not on the PATH (install Slurm's clients, or drop --submit to only write the plan)")
+        }
+        let plan = try makePlan()
+        try plan.write()
+        guard submit, let sbatch else {
+            print(plan.description)
+            return
+        }
+        let submitted = try Self.submit(plan, sbatch: sbatch)
+        print("submitted \(plan.runFolder.lastPathComponent): " + submitted.map { "\($0.stage) job \($0.id)" }.joined(separator: ", ")
+              + "; \(watch)", to: &standardError)
+        if json {
+            printJSONLine(Dictionary(uniqueKeysWithValues: submitted.map { ($0.stage, $0.id) }))
+        } else {
+            for job in submitted { print("\(job.stage) \(job.id)") }
+        }
+    }
+
     /// `sbatch` on the PATH, or nil when Slurm's clients are not installed here.
     static func findSbatch(path: String? = ProcessInfo.processInfo.environment["PATH"]) -> URL? {
         for folder in (path ?? "").split(separator: ":") where !folder.isEmpty {

@@ -8,6 +8,8 @@ import Pruning
 /// bytes of the dense checkpoint and of the sparse export. By default LeNet-300-100
 /// and Conv-2, both on 28x28x1 inputs (`Architecture`'s default input shape).
 ///
+/// The sparse path chooses per layer and batch by measurement (`SparseKernelChoices`,
+/// kept in `SparseChoiceCache`), so a second run reuses the first run's choices.
 /// Each (model, sparsity, batch) times both paths alternately (`InferenceComparison`):
 /// 7 rounds, or 3 when one dense pass takes over 50 ms (Conv-2 at batch 256), which
 /// keeps the default run to a few minutes. Without `--json`, the pruned convolutions
@@ -21,15 +23,18 @@ enum SparseBench {
         let model: String, sparsity: Double, path: String, batch: Int, latency_ms: Double, images_per_s: Double, bytes: Int
     }
 
-    static func run(models: [String], json: Bool) throws {
+    static func run(models: [String], configuration: ComputeConfiguration, json: Bool) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         if !json {
             print("model          sparsity  batch   dense ms   sparse ms   dense img/s  sparse img/s  speed-up  ideal  dense bytes  sparse bytes")
         }
+        let choices = SparseChoiceCache.load(configuration: configuration)
+        defer { SparseChoiceCache.save(choices, configuration: configuration) }
         for model in models {
             let network = try ModelZoo.build(Architecture(model: model))
+            network.configuration = configuration
             network.initialize(seed: 0)
             let original = network.stateDictionary()
             for sparsity in sparsities {
@@ -41,7 +46,7 @@ enum SparseBench {
                 try CheckpointFile.write(contents, to: densePath, format: .dense)
                 try CheckpointFile.write(contents, to: sparsePath, format: .sparse)
                 let denseBytes = try fileSize(densePath), sparseBytes = try fileSize(sparsePath)
-                let sparse = SparseInferenceNetwork(network: network, masks: masks)
+                let sparse = SparseInferenceNetwork(network: network, masks: masks, choices: choices)
                 for batch in batches {
                     let c = InferenceComparison.measure(network: network, batch: batch, sparse: sparse,
                                                         repeats: repeats(network, batch: batch))

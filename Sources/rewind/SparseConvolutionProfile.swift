@@ -3,8 +3,7 @@ import Foundation
 
 /// Where a pruned convolution's time goes on the sparse path, for `rewind bench
 /// --sparse`: each Conv2D layer of a network, at its input shape, timed on one
-/// thread (`GemmThreads.maximum` and `SparseThreads.maximum` set to 1, so no
-/// worker split hides a share):
+/// thread (`ComputeConfiguration.singleThreaded`, so no worker split hides a share):
 ///
 ///     dense   = Conv2D.forward(_, mode: .evaluation)                  (im2col + sgemm)
 ///     im2col  = SparseConvolution.forward, lowering .columns          (im2col + sparseGemm + regrouping)
@@ -41,24 +40,23 @@ enum SparseConvolutionProfile {
 
     /// One line per Conv2D of `network` at `batch`, its weights stored as `masks` says.
     static func measure(network: Network, masks: [String: Tensor], batch: Int) -> [Line] {
-        let savedGemm = GemmThreads.maximum, savedSparse = SparseThreads.maximum
-        GemmThreads.maximum = 1
-        SparseThreads.maximum = 1
-        defer {
-            GemmThreads.maximum = savedGemm
-            SparseThreads.maximum = savedSparse
-        }
+        let configuration = network.configuration.singleThreaded
+        let restored = network.configuration
+        network.configuration = configuration
+        defer { network.configuration = restored }
         let repeats = batch > 16 ? 2 : 5
         return convolutions(of: network).map { layer, shape in
             let x = Tensor(shape: [batch] + shape, repeating: 0.5)
             for i in 0..<x.count { x[i] = Float(i % 7) - 3 }
             let mask = masks[layer.weight.name]
-            let byColumns = SparseConvolution(layer: layer, mask: mask, lowering: .columns)
-            let byWindows = layer.stride == 1 ? SparseConvolution(layer: layer, mask: mask, lowering: .shiftedWindows) : nil
+            let byColumns = SparseConvolution(layer: layer, mask: mask, lowering: .columns,
+                                              configuration: configuration)
+            let byWindows = layer.stride == 1 ? SparseConvolution(layer: layer, mask: mask, lowering: .shiftedWindows,
+                                                                                    configuration: configuration) : nil
             let g = ConvolutionGeometry(channels: layer.inChannels, height: shape[1], width: shape[2],
                                         kernelHeight: layer.kernelSize, kernelWidth: layer.kernelSize,
                                         stride: layer.stride, padding: layer.padding)
-            let group = max(1, min(batch, Conv2D.columnBudget / max(g.patchSize * g.outputPlane, 1)))
+            let group = max(1, min(batch, configuration.convolutionColumnBudget / max(g.patchSize * g.outputPlane, 1)))
             let columns = Tensor(shape: [g.patchSize, group * g.outputPlane])
             func time(_ body: () -> Void) -> Double { bestSecondsPerCall(repeats: repeats, minimumSeconds: 0.02, body) }
             let dense = time { _ = layer.forward(x, mode: .evaluation) }

@@ -12,7 +12,7 @@ enum SparseCrossoverBench {
         let model: String, layer: String, shape: [Int], input: [Int], batch: Int, crossover: Double
     }
 
-    static func run(models: [String], json: Bool) throws {
+    static func run(models: [String], configuration: ComputeConfiguration, json: Bool) throws {
         var smallest: [Int: Double] = [:]
         for model in models {
             let network = try ModelZoo.build(Architecture(model: model))
@@ -21,7 +21,7 @@ enum SparseCrossoverBench {
                     let density = SparseCrossover.measureConvolution(
                         inChannels: layer.inChannels, outChannels: layer.outChannels, kernelSize: layer.kernelSize,
                         stride: layer.stride, padding: layer.padding, height: shape[1], width: shape[2], batch: batch,
-                        repeats: batch >= 256 ? 3 : 5)
+                        repeats: batch >= 256 ? 3 : 5, configuration: configuration)
                     smallest[batch] = min(smallest[batch] ?? 1, density)
                     let line = Line(model: model, layer: String(layer.weight.name.dropLast(".weight".count)),
                                     shape: layer.weight.value.shape, input: shape, batch: batch, crossover: density)

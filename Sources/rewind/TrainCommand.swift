@@ -22,10 +22,13 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let recipe = try Recipe.load(path: self.recipe)
+        let compute = try makeComputeConfiguration()
+        let written = try Recipe.load(path: self.recipe)
+        let layout = written.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
+        let recipe = try written.resolvingAutoRewindEpoch(in: layout, required: false)
         let observer = ProgressPrinter()
-        let layout = recipe.runFolder(checkpoints: URL(fileURLWithPath: checkpoints))
         let experiment = try recipe.makeExperiment(observer: observer)
+        experiment.computeConfiguration = compute
         let stop = installInterruptHandler()
         experiment.shouldStop = { stop.isRequested }
         if fresh { for seed in recipe.seeds { try? FileManager.default.removeItem(at: layout.denseFolder(seed)) } }

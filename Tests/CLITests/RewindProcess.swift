@@ -19,7 +19,8 @@ struct RewindProcess {
         return url
     }
 
-    /// Runs `rewind arguments` in `folder` and waits for it.
+    /// Runs `rewind arguments` in `folder` and waits for it; `environment` adds to
+    /// (or replaces entries of) this process's environment.
     static func run(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Result {
         let process = try start(arguments, in: folder, environment: environment)
         process.process.waitUntilExit()

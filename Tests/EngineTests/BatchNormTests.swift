@@ -93,17 +93,11 @@ final class BatchNormTests: XCTestCase {
 
     /// Splitting the channels among threads changes nothing, in either mode.
     func testChannelSplitMatchesSerial() {
-        let savedThreshold = BatchNorm2D.parallelThreshold, savedThreads = GemmThreads.maximum
-        defer {
-            BatchNorm2D.parallelThreshold = savedThreshold
-            GemmThreads.maximum = savedThreads
-        }
         let x = randomTensor([3, 5, 4, 4], seed: 11, scale: 2), dy = randomTensor([3, 5, 4, 4], seed: 12)
         var results: [[[Float]]] = []
         for (threshold, threads) in [(Int.max, 1), (0, 2), (0, 3)] {
-            BatchNorm2D.parallelThreshold = threshold
-            GemmThreads.maximum = threads
             let bn = randomized(BatchNorm2D(name: "bn", channels: 5), seed: 13)
+            bn.configure(ComputeConfiguration(threads: threads, batchNormParallelThreshold: threshold))
             var values: [[Float]] = []
             for mode in [ForwardMode.training, .evaluation] {
                 values.append(bn.forward(x, mode: mode).values)

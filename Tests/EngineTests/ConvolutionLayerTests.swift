@@ -100,22 +100,15 @@ final class ConvolutionLayerTests: XCTestCase {
     /// workers (each with its own partial gradients), for a strided and a "same"
     /// convolution.
     func testConv2DWorkDivisionsAgree() {
-        let savedBudget = Conv2D.columnBudget, savedThreshold = Conv2D.parallelThreshold, savedThreads = GemmThreads.maximum
-        defer {
-            Conv2D.columnBudget = savedBudget
-            Conv2D.parallelThreshold = savedThreshold
-            GemmThreads.maximum = savedThreads
-        }
         for (stride, padding, output) in [(2, 1, 3), (1, 1, 6)] {
             let x = randomTensor([7, 3, 6, 6], seed: 4), dy = randomTensor([7, 4, output, output], seed: 5)
             var results: [(y: [Float], dx: [Float], dw: [Float], db: [Float])] = []
             // (column budget, parallel threshold, workers)
             for (budget, threshold, threads) in [(1 << 24, Int.max, 1), (27 * output * output * 2, Int.max, 1), (1, Int.max, 1),
                                                  (1 << 24, 0, 2), (1, 0, 2), (27 * output * output * 2, 0, 3)] {
-                Conv2D.columnBudget = budget
-                Conv2D.parallelThreshold = threshold
-                GemmThreads.maximum = threads
                 let conv = Conv2D(name: "c", inChannels: 3, outChannels: 4, kernelSize: 3, stride: stride, padding: padding)
+                conv.configure(ComputeConfiguration(threads: threads, convolutionColumnBudget: budget,
+                                                    convolutionParallelThreshold: threshold))
                 randomize(conv, seed: 8)
                 let y = conv.forward(x, mode: .training).values
                 let dx = conv.backward(dy).values
@@ -207,18 +200,12 @@ final class ConvolutionLayerTests: XCTestCase {
 
     /// Splitting the planes among threads changes nothing.
     func testPoolingPlaneSplitMatchesSerial() {
-        let savedThreshold = Pooling.parallelThreshold, savedThreads = GemmThreads.maximum
-        defer {
-            Pooling.parallelThreshold = savedThreshold
-            GemmThreads.maximum = savedThreads
-        }
         let x = randomTensor([3, 5, 7, 6], seed: 9), dy = randomTensor([3, 5, 3, 2], seed: 10)
         var results: [[Float]] = []
         for (threshold, threads) in [(Int.max, 1), (0, 2), (0, 4)] {
-            Pooling.parallelThreshold = threshold
-            GemmThreads.maximum = threads
             var values: [Float] = []
             for pool in [MaxPool2D(kernel: 3, stride: 2) as Layer, AvgPool2D(kernel: 3, stride: 2)] {
+                pool.configure(ComputeConfiguration(threads: threads, poolingParallelThreshold: threshold))
                 values += pool.forward(x, mode: .training).values
                 values += pool.backward(dy).values
             }

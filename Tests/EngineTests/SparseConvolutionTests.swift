@@ -82,7 +82,8 @@ final class SparseConvolutionTests: XCTestCase {
         for variant in SparseGemmTests.variants {
             for (relu, lowering) in [(false, .columns), (true, .columns), (false, .shiftedWindows), (true, .shiftedWindows)]
                 as [(Bool, SparseConvolution.Lowering)] {
-                let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: relu, lowering: lowering, variant: variant)
+                let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: relu, lowering: lowering,
+                                               configuration: SparseGemmTests.configuration(variant))
                 XCTAssertEqual(sparse.matrix.rowOffsets[2], sparse.matrix.rowOffsets[3])
                 let expected = denseOutput(layer, x, relu: relu)
                 assertClose(sparse.forward(x), expected, "\(variant) \(lowering) relu \(relu)")
@@ -99,13 +100,11 @@ final class SparseConvolutionTests: XCTestCase {
     func testBatchSplitAmongWorkersMatchesDense() {
         // Threshold 0: every batch of two or more images is split among the workers
         // (each lowering its own share into its own scratch).
-        let saved = SparseThreads.threshold
-        defer { SparseThreads.threshold = saved }
-        SparseThreads.threshold = 0
         let (layer, mask) = Self.prunedConvolution(inChannels: 4, outChannels: 8, kernelSize: 3, stride: 1,
                                                    padding: 1, density: 0.2, seed: 13)
         for lowering in [.columns, .shiftedWindows] as [SparseConvolution.Lowering] {
-            let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: true, lowering: lowering)
+            let sparse = SparseConvolution(layer: layer, mask: mask, fusesReLU: true, lowering: lowering,
+                                           configuration: ComputeConfiguration(threads: 2, sparseThreshold: 0))
             for batch in [1, 2, 7] {
                 let x = randomTensor([batch, 4, 9, 9], seed: 14 + UInt64(batch))
                 assertClose(sparse.forward(x), denseOutput(layer, x, relu: true), "\(lowering) batch \(batch), split")
@@ -239,15 +238,10 @@ final class SparseConvolutionTests: XCTestCase {
         XCTAssertEqual(viaSparse.loss, dense.loss, accuracy: 1e-4 * max(1, abs(dense.loss)))
     }
 
-    func testConvolutionCrossoverMeasurementAndDefaults() {
+    func testConvolutionCrossoverMeasurement() {
         let density = SparseCrossover.measureConvolution(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1,
                                                          height: 6, width: 6, batch: 2, repeats: 1)
         XCTAssertGreaterThanOrEqual(density, 0)
         XCTAssertLessThanOrEqual(density, 1)
-        let table = SparseCrossover.measuredConvolutionDefaults
-        XCTAssertEqual(table.map(\.batch), table.map(\.batch).sorted())
-        XCTAssertEqual(SparseCrossover.defaultDensity(batch: 1, kind: .convolution), table[0].density)
-        XCTAssertEqual(SparseCrossover.defaultDensity(batch: 100_000, kind: .convolution), table.last!.density)
-        XCTAssertEqual(SparseCrossover.maximumDefaultDensity(for: .convolution), table.map(\.density).max())
     }
 }

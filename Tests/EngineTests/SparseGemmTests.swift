@@ -5,9 +5,12 @@ import XCTest
 /// `sparseGemm` against Engine's dense `gemm` on the same (densified) matrix, for
 /// both kernel builds, both layouts of B, with and without bias and ReLU.
 final class SparseGemmTests: XCTestCase {
-    /// The builds this CPU can run: always the portable one, AVX2/FMA when present.
-    static var variants: [KernelVariant] {
-        KernelVariant.isAVX2FMAAvailable ? [.portable, .avx2FMA] : [.portable]
+    /// The builds this CPU can run: always the portable one, AVX2/FMA and AVX-512 when present.
+    static var variants: [KernelVariant] { KernelVariant.available }
+
+    /// The default configuration with kernel build `variant`.
+    static func configuration(_ variant: KernelVariant) -> ComputeConfiguration {
+        ComputeConfiguration(kernelPath: variant)
     }
 
     /// A `[rows, columns]` matrix whose entries are non-zero with probability `density`.
@@ -28,11 +31,11 @@ final class SparseGemmTests: XCTestCase {
         for r in 0..<k { for c in 0..<n { bT[c * k + r] = b[r * n + c] } }
         let biasValues = randomTensor([m], seed: seed + 2)
         let expected = Tensor(shape: [m, n])
-        gemm(.none, .none, m: m, n: n, k: k, a.pointer, b.pointer, expected.pointer)
+        gemm(.none, .none, m: m, n: n, k: k, a.pointer, b.pointer, expected.pointer, threads: 1)
         let got = Tensor(shape: [m, n], repeating: .nan)
         sparseGemm(CSRMatrix(a), transB, n: n, transB == .none ? b.pointer : bT.pointer,
                    bias: bias ? biasValues.pointer : nil, relu: relu, got.pointer,
-                   workspace: workspace, threads: threads, variant: variant)
+                   workspace: workspace, threads: threads, configuration: Self.configuration(variant))
         for i in 0..<m {
             for j in 0..<n {
                 var reference = expected[i * n + j] + (bias ? biasValues[i] : 0)

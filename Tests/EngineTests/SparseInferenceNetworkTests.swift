@@ -56,8 +56,10 @@ final class SparseInferenceNetworkTests: XCTestCase {
         let network = Self.lenet95
         for variant in SparseGemmTests.variants {
             // nil: the measured defaults; 1.01: every Linear sparse; 0: every Linear dense.
+            network.configuration = SparseGemmTests.configuration(variant)
+            defer { network.configuration = .default }
             for crossover in [nil, 1.01, 0] as [Double?] {
-                let sparse = SparseInferenceNetwork(network: network, crossoverDensity: crossover, variant: variant)
+                let sparse = SparseInferenceNetwork(network: network, crossoverDensity: crossover)
                 for (batch, seed) in [(1, 20), (3, 21), (8, 22), (37, 23), (256, 24)] as [(Int, UInt64)] {
                     assertMatchesDense(sparse, network, batch: batch, seed: seed)
                 }
@@ -67,7 +69,7 @@ final class SparseInferenceNetworkTests: XCTestCase {
 
     func testPlanFusesReLUAndReportsDensities() {
         let network = Self.lenet95
-        let sparse = SparseInferenceNetwork(network: network)
+        let sparse = SparseInferenceNetwork(network: network, crossoverDensity: 0.5)
         XCTAssertEqual(sparse.linearLayers.map(\.name), ["fc1", "fc2", "fc3"])
         XCTAssertEqual(sparse.linearLayers.map(\.shape), [[300, 784], [100, 300], [10, 100]])
         XCTAssertEqual(sparse.linearLayers.map(\.fusesReLU), [true, true, false])
@@ -107,13 +109,47 @@ final class SparseInferenceNetworkTests: XCTestCase {
         assertMatchesDense(sparse, network, batch: 9, seed: 30)
     }
 
-    func testCrossoverMeasurementAndDefaults() {
+    func testCrossoverMeasurement() {
         let density = SparseCrossover.measure(rows: 8, columns: 16, batch: 4, repeats: 1)
         XCTAssertGreaterThanOrEqual(density, 0)
         XCTAssertLessThanOrEqual(density, 1)
-        XCTAssertEqual(SparseCrossover.defaultDensity(batch: 1), SparseCrossover.measuredDefaults[0].density)
-        let batches = SparseCrossover.measuredDefaults.map(\.batch)
-        XCTAssertEqual(batches, batches.sorted())
-        XCTAssertEqual(SparseCrossover.defaultDensity(batch: 100_000), SparseCrossover.measuredDefaults.last!.density)
+    }
+
+    /// Without a fixed crossover, each pruned layer's product is measured once per
+    /// batch size (the faster one chosen), kept, reused by another network sharing
+    /// the choices, and obeyed when given.
+    func testMeasuredChoicesAreKeptPerLayerAndBatchAndObeyed() throws {
+        let network = Self.lenet95
+        let choices = SparseKernelChoices()
+        let sparse = SparseInferenceNetwork(network: network, choices: choices)
+        assertMatchesDense(sparse, network, batch: 3, seed: 40)
+        let stored = ["fc1", "fc2", "fc3"].map { network.parameter(named: "\($0).weight")!.value.nonZeroCount }
+        XCTAssertEqual(choices.entries.map(\.key.stored).sorted(), stored.sorted())
+        XCTAssertEqual(Set(choices.entries.map(\.key.batch)), [3])
+        XCTAssertEqual(Set(choices.entries.map(\.key.kind)), ["linear"])
+        for entry in choices.entries { XCTAssertEqual(entry.kernel, entry.speedUp > 1 ? .sparse : .dense, "\(entry)") }
+        XCTAssertTrue(choices.measuredNew)
+        _ = sparse.kernel(for: "fc1", batch: 5)
+        XCTAssertEqual(choices.entries.count, 4)   // one more batch size, one more measurement
+
+        let kept = SparseKernelChoices(entries: choices.entries)
+        let again = SparseInferenceNetwork(network: network, choices: kept)
+        assertMatchesDense(again, network, batch: 3, seed: 41)
+        XCTAssertFalse(kept.measuredNew)
+        XCTAssertEqual(kept.entries, choices.entries)
+
+        let key = { (name: String) in
+            SparseKernelChoices.Key(kind: .linear, shape: network.parameter(named: name)!.value.shape,
+                                    stored: network.parameter(named: name)!.value.nonZeroCount, batch: 2)
+        }
+        let given = SparseKernelChoices(entries: [
+            .init(key: key("fc1.weight"), kernel: .dense, speedUp: 0.5),
+            .init(key: key("fc2.weight"), kernel: .sparse, speedUp: 2),
+            .init(key: key("fc3.weight"), kernel: .sparse, speedUp: 2),
+        ])
+        let obeying = SparseInferenceNetwork(network: network, choices: given)
+        XCTAssertEqual(["fc1", "fc2", "fc3"].map { obeying.kernel(for: $0, batch: 2) }, [.dense, .sparse, .sparse])
+        assertMatchesDense(obeying, network, batch: 2, seed: 42)
+        XCTAssertFalse(given.measuredNew)
     }
 }

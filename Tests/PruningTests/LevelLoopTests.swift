@@ -19,18 +19,8 @@ final class LevelLoopTests: XCTestCase {
     /// The run folder under test (or another one at `root`).
     private func runFolder(_ root: URL? = nil) -> RunFolder { RunFolder(root: root ?? folder, source: "level-loop-test") }
 
-    /// 3 epochs of SGD with a multistep schedule (x0.1 at epoch 2), rewind point at epoch 1.
-    private func experiment() throws -> Experiment {
-        var data = DataSettings(dataset: .synthetic)
-        data.syntheticTrain = 96; data.syntheticTest = 48; data.syntheticClasses = 3; data.syntheticSide = 5
-        let (pair, normalization) = try data.load()
-        var train = TrainingSettings()
-        train.optimizer = .sgd; train.learningRate = 0.05; train.momentum = 0.9; train.batchSize = 16
-        train.epochs = 3; train.rewindEpoch = 1; train.schedule = .multistep; train.milestones = [2]; train.gamma = 0.1
-        let architecture = Architecture(model: "lenet-300-100", inputShape: [1, 5, 5], classes: 3)
-        return Experiment(architecture: architecture, data: pair, normalization: normalization, settings: train,
-                          recipeText: nil, observer: SilentObserver())
-    }
+    /// `Experiment.tiny()` (TinyExperiment.swift): 3 epochs, 6 steps an epoch, rewind point at epoch 1.
+    private func experiment() throws -> Experiment { try .tiny() }
 
     private let plan = PruningPlan(fraction: 0.5, rates: ["fc3.weight": 0.25], targetSparsity: 0.85)
 

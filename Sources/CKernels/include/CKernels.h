@@ -2,8 +2,10 @@
 //
 // Swift on Linux x86-64 compiles for baseline SSE2, and per-target compiler flags
 // (`unsafeFlags`) would stop Rewind from being usable as a dependency. Kernels that
-// need AVX2/FMA are therefore written here in C with `__attribute__((target(...)))`
-// and chosen at run time by `rw_cpu_has_avx2_fma()`; each has a portable twin.
+// need AVX2/FMA or AVX-512 are therefore written here in C with
+// `__attribute__((target(...)))` and chosen at run time by `rw_kernel_path`; the
+// vector kernels are written once (simd_vector.h) and built for both widths, and
+// each has a portable twin.
 #ifndef REWIND_CKERNELS_H
 #define REWIND_CKERNELS_H
 
@@ -17,11 +19,22 @@ extern "C" {
 /// 1 when the CPU supports AVX2 and FMA (checked once, cached), else 0.
 int rw_cpu_has_avx2_fma(void);
 
+/// 1 when the CPU supports AVX-512 F, VL and DQ (and AVX2/FMA), else 0.
+int rw_cpu_has_avx512(void);
+
 /// Which build of a kernel to run: the best the CPU supports, the portable C one,
-/// or the AVX2/FMA one (falls back to portable when the CPU lacks AVX2/FMA).
+/// the AVX2/FMA one or the AVX-512 one. A build the CPU lacks falls back to the
+/// best below it (AVX-512 -> AVX2/FMA -> portable), so no request can crash.
 #define RW_KERNEL_AUTOMATIC 0
 #define RW_KERNEL_PORTABLE  1
 #define RW_KERNEL_AVX2_FMA  2
+#define RW_KERNEL_AVX512    3
+
+/// The build `variant` runs on this CPU: RW_KERNEL_PORTABLE, _AVX2_FMA or _AVX512.
+int rw_kernel_path(int variant);
+
+/// The CPU's model name as cpuid reports it (48 characters and a NUL; empty when unknown).
+void rw_cpu_brand(char out[49]);
 
 /// A read-only view of a CSR (compressed sparse row) matrix [rows, cols], the
 /// layout of `scipy.sparse.csr_matrix`: row i holds the entries
@@ -72,10 +85,37 @@ void rw_transpose(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds,
 void rw_adam_update(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
                     float step_size, float inv_root_correction2, float epsilon, float weight_decay, int variant);
 
+/// One SGD step over n elements, fused (see Engine's `SGD` for the formula):
+///     g' = g + wd·p;  v ← μv + g';  d = g' + μv (Nesterov) or v (μ > 0) or g' (μ = 0);
+///     p ← p − lr·d
+/// `v` is not touched (may be NULL) when momentum is 0.
+void rw_sgd_update(float *p, const float *g, float *v, size_t n, float learning_rate, float momentum, int nesterov,
+                   float weight_decay, int variant);
+
+/// `rw_adam_update` and `rw_sgd_update` on the elements `indices[0..<count]` only
+/// (the surviving weights of a pruned layer; the others are not touched), with the
+/// same per-element formula and rounding.
+void rw_adam_update_indexed(float *p, const float *g, float *m, float *v, const int32_t *indices, size_t count,
+                            float beta1, float beta2, float step_size, float inv_root_correction2, float epsilon,
+                            float weight_decay, int variant);
+void rw_sgd_update_indexed(float *p, const float *g, float *v, const int32_t *indices, size_t count,
+                           float learning_rate, float momentum, int nesterov, float weight_decay, int variant);
+
+/// The sampled dense-dense product: for every entry (i, j) of the pattern `a`
+/// (its values unused),
+///
+///     c[i * ldc + j] += sum_t x[i * n + t] · y[j * n + t]      for t < n
+///
+/// with x [a->rows, n] and y [a->cols, n] row-major: the entries of X·Yᵀ at the
+/// pattern's positions only (a pruned layer's weight gradient dW = dyᵀ·x at its
+/// surviving weights, from dyᵀ [out, B] and xᵀ [in, B]).
+void rw_sampled_dense_dense(const rw_csr_view *a, int32_t n, const float *x, const float *y, float *c, ptrdiff_t ldc,
+                            int variant);
+
 /// ReLU's backward pass, `dx[i] = dy[i]` where `y[i] > 0` and 0 elsewhere, for the
 /// ReLU output `y`; vectorised (a data-dependent branch per element mispredicts on
 /// real activations). `dx` must not overlap `y` or `dy`.
-void rw_relu_backward(const float *y, const float *dy, float *dx, size_t n);
+void rw_relu_backward(const float *y, const float *dy, float *dx, size_t n, int variant);
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,7 @@
 /// conv1, whose `y` is 64 times its input) and for strides above 1.
 ///
 /// Threads: a batch whose sparse work (`stored entries · P · B` multiply-adds)
-/// reaches `SparseThreads.threshold` is split among `SparseThreads.maximum` workers
+/// reaches `configuration.sparseThreshold` is split among `configuration.threads` workers
 /// by images, each lowering and multiplying its own share on one thread (so the
 /// lowering runs in parallel too); otherwise one worker runs and `sparseGemm` picks
 /// its own thread count (a single large image may still be split by columns).
@@ -90,8 +90,8 @@ public final class SparseConvolution {
     /// `Lowering.cheaper` (nil before the first call).
     public var lowering: Lowering? { requestedLowering ?? geometry.map { Lowering.cheaper(for: layer, height: $0.height, width: $0.width) } }
     private let requestedLowering: Lowering?
-    /// Which build of the kernels runs.
-    public let variant: KernelVariant
+    /// Threads, thresholds and the kernel build (`kernelPath`) this layer runs with.
+    public let configuration: ComputeConfiguration
 
     private let bias: Tensor?                         // b [O], copied with the weights
     private var geometry: ConvolutionGeometry?        // of the last input's H, W
@@ -140,14 +140,14 @@ public final class SparseConvolution {
     /// mask is applied); without it the non-zeros are stored. `lowering` nil picks
     /// `Lowering.cheaper` for each input size.
     public init(layer: Conv2D, mask: Tensor? = nil, fusesReLU: Bool = false, lowering: Lowering? = nil,
-                variant: KernelVariant = .automatic) {
+                configuration: ComputeConfiguration = .default) {
         precondition(lowering != .shiftedWindows || layer.stride == 1, "SparseConvolution: shifted windows need stride 1")
         self.layer = layer
         self.matrix = CSRMatrix(layer.weight.value, mask: mask)
         self.bias = layer.bias.map { Tensor(copying: $0.value) }
         self.fusesReLU = fusesReLU
         self.requestedLowering = lowering
-        self.variant = variant
+        self.configuration = configuration
     }
 
     /// Stored weights over all weights.
@@ -156,7 +156,7 @@ public final class SparseConvolution {
     /// Sizes the geometry, the division of work and every buffer for input
     /// `[B, C, H, W]`; does nothing when the shape and the tunables are unchanged.
     private func prepare(for x: Tensor) -> ConvolutionGeometry {
-        let threads = SparseThreads.maximum, threshold = SparseThreads.threshold
+        let threads = configuration.threads, threshold = configuration.sparseThreshold
         if let plannedFor, let geometry, plannedFor.inputShape == x.shape, plannedFor.threads == threads,
            plannedFor.threshold == threshold {
             return geometry
@@ -233,7 +233,7 @@ public final class SparseConvolution {
             // Y[o, q] = epilogue(b[o] + sum_r W[o, r] cols[r, q]), straight into y when G = 1
             let product = count == 1 ? target : space.product.pointer
             sparseGemm(matrix, .none, n: count * plane, space.lowered.pointer, bias: b, relu: fusesReLU,
-                       product, workspace: space.sparse, threads: threads, variant: variant)
+                       product, workspace: space.sparse, threads: threads, configuration: configuration)
             if count > 1 {
                 ungroupByChannel(product, images: count, channels: channels, plane: plane, into: target)
             }
@@ -260,7 +260,7 @@ public final class SparseConvolution {
             }
             // Y'[o, q] = epilogue(b[o] + sum_r W[o, r] x̃_flat[offset(r) + q])          [O, n]
             sparseGemm(windows.matrix, .none, n: windows.columns, padded, ldb: 1, bias: b, relu: fusesReLU,
-                       product, workspace: space.sparse, threads: threads, variant: variant)
+                       product, workspace: space.sparse, threads: threads, configuration: configuration)
             // y[image, o, r, 0 ..< OW] = Y'[o, r·Wp ..< r·Wp + OW]
             let target = output.pointer + image * channels * oh * ow
             for o in 0..<channels {

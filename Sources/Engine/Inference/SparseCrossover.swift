@@ -8,8 +8,13 @@
 /// path is a matrix-vector product bound by streaming the whole weight matrix,
 /// while OpenBLAS reaches full speed only on large batches.
 ///
-/// `measure(rows:columns:batch:)` finds it on the running machine. The defaults
-/// below were measured with it on the 2-core AMD EPYC (Zen, AVX2/FMA) machine
+/// `measure(rows:columns:batch:)` finds it on the running machine (`rewind bench
+/// --sparse --crossover`). `SparseInferenceNetwork` does not use fixed tables any
+/// more: the crossovers moved with the machine (on AVX-512, where OpenBLAS's dense
+/// path got much faster, the AVX2 table below made LeNet-300-100 at 50% run sparse
+/// at batch 1 at 0.3x of dense), so it times each layer's two products on the
+/// machine that runs (`SparseKernelChoices`). The table below, for the record, was
+/// measured on the 2-core AMD EPYC (Zen 3, AVX2/FMA) machine
 /// Rewind is developed on, OpenBLAS 0.3.21, release build, 2026-11-23, for the layer
 /// shapes of LeNet-300-100: three runs, the median per shape, and as the default the
 /// smallest of the three shapes, so a layer runs sparse only where it wins for every
@@ -35,42 +40,13 @@
 /// it reaches about 30 GFLOP/s against the sparse kernel's 15.)
 ///
 /// Convolutions (`SparseConvolution` against `Conv2D.forward`) have their own
-/// defaults, `measuredConvolutionDefaults`: both paths lower the input with the same
+/// crossovers: both paths lower the input with the same
 /// im2col, and the product's `n` is `G·P` output pixels (784 per 28x28 image), so
 /// even batch 1 is a large product; see `measureConvolution` for the table.
 public enum SparseCrossover {
     /// The layers with a sparse path, each with its own crossover.
     public enum LayerKind: Sendable, Equatable {
         case linear, convolution
-    }
-
-    /// `(batch, density)`, ascending in batch: the measured Linear defaults (see above).
-    public static let measuredDefaults: [(batch: Int, density: Double)] = [
-        (1, 0.90), (2, 0.36), (4, 0.42), (8, 0.72), (16, 0.62),
-        (32, 0.64), (64, 0.61), (128, 0.54), (256, 0.50), (1024, 0.34),
-    ]
-
-    /// `(batch, density)`, ascending in batch: the measured Conv2D defaults (see
-    /// `measureConvolution`).
-    public static let measuredConvolutionDefaults: [(batch: Int, density: Double)] = [
-        (1, 0.81), (16, 0.70), (256, 0.75),
-    ]
-
-    /// The measured defaults for `kind`.
-    public static func measuredDefaults(for kind: LayerKind) -> [(batch: Int, density: Double)] {
-        kind == .linear ? measuredDefaults : measuredConvolutionDefaults
-    }
-
-    /// The default crossover for `batch`: the entry of the largest measured batch at
-    /// or below `batch` (the first entry for smaller batches).
-    public static func defaultDensity(batch: Int, kind: LayerKind = .linear) -> Double {
-        let table = measuredDefaults(for: kind)
-        return table.last { $0.batch <= batch }?.density ?? table[0].density
-    }
-
-    /// The largest default crossover of `kind` over all batches.
-    public static func maximumDefaultDensity(for kind: LayerKind = .linear) -> Double {
-        measuredDefaults(for: kind).map(\.density).max() ?? 0
     }
 
     /// Measures the crossover density for a Linear layer `[rows, columns]` at `batch`
@@ -82,9 +58,10 @@ public enum SparseCrossover {
     /// inference path keeps between layers. The density where the two meet is found
     /// by `bisect`.
     public static func measure(rows: Int, columns: Int, batch: Int, repeats: Int = 5,
-                               variant: KernelVariant = .automatic, seed: UInt64 = 0) -> Double {
+                               configuration: ComputeConfiguration = .default, seed: UInt64 = 0) -> Double {
         precondition(rows > 0 && columns > 0 && batch > 0, "SparseCrossover.measure: empty shape")
         let layer = Linear(name: "probe", inputFeatures: columns, outputFeatures: rows)
+        layer.configure(configuration)
         var generator = SeededGenerator(seed: seed, concern: .benchmark)
         for p in layer.parameters { Initializer.normal(sigma: 0.1).fill(p.value, using: &generator) }
         let x = Tensor(shape: [batch, columns])            // [B, in]
@@ -99,7 +76,7 @@ public enum SparseCrossover {
                                                                         using: &generator))
             return sparseIsFaster(repeats: repeats, dense: { _ = layer.forward(x, mode: .evaluation) }, sparse: {
                 sparseGemm(matrix, .none, n: batch, xT.pointer, bias: bias, y.pointer,
-                           workspace: workspace, variant: variant)
+                           workspace: workspace, configuration: configuration)
             })
         }
     }
@@ -110,8 +87,8 @@ public enum SparseCrossover {
     /// (im2col and sgemm) against `SparseConvolution.forward` (the same im2col and
     /// `sparseGemm`, bias fused) on a random mask of the probed density, by `bisect`.
     ///
-    /// The defaults `measuredConvolutionDefaults` were measured with it (`rewind bench
-    /// --sparse --crossover`, two runs) on the 2-core AMD EPYC machine, release build,
+    /// Measured with it (`rewind bench --sparse --crossover`, two runs) on the
+    /// 2-core AMD EPYC Zen 3 (AVX2) machine, release build,
     /// 2026-11-23, for the convolutions of Conv-2 and LeNet-5 on 28x28x1 inputs, the
     /// sparse path with its default lowering (`SparseConvolution.Lowering.cheaper`:
     /// im2col for Conv-2's conv1, shifted windows for the others), with the second
@@ -135,10 +112,11 @@ public enum SparseCrossover {
     /// large batches is likely lower.
     public static func measureConvolution(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
                                           padding: Int = 0, height: Int, width: Int, batch: Int, repeats: Int = 5,
-                                          variant: KernelVariant = .automatic, seed: UInt64 = 0) -> Double {
+                                          configuration: ComputeConfiguration = .default, seed: UInt64 = 0) -> Double {
         precondition(batch > 0, "SparseCrossover.measureConvolution: empty batch")
         let layer = Conv2D(name: "probe", inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
                            stride: stride, padding: padding)
+        layer.configure(configuration)
         var generator = SeededGenerator(seed: seed, concern: .benchmark)
         for p in layer.parameters { Initializer.normal(sigma: 0.1).fill(p.value, using: &generator) }
         let x = Tensor(shape: [batch, inChannels, height, width])
@@ -147,7 +125,7 @@ public enum SparseCrossover {
         return bisect { density in
             let mask = randomMask(weight.shape, density: density, using: &generator)
             for i in 0..<weight.count { layer.weight.value[i] = mask[i] * weight[i] }
-            let sparse = SparseConvolution(layer: layer, mask: mask, variant: variant)
+            let sparse = SparseConvolution(layer: layer, mask: mask, configuration: configuration)
             return sparseIsFaster(repeats: repeats, dense: { _ = layer.forward(x, mode: .evaluation) },
                                   sparse: { _ = sparse.forward(x) })
         }
@@ -168,16 +146,22 @@ public enum SparseCrossover {
         return (low + high) / 2
     }
 
-    /// Whether `sparse` runs faster than `dense`: the two are timed alternately for
+    /// Whether `sparse` runs faster than `dense` (see `time`).
+    static func sparseIsFaster(repeats: Int, dense: () -> Void, sparse: () -> Void) -> Bool {
+        let (denseTime, sparseTime) = time(repeats: repeats, dense: dense, sparse: sparse)
+        return sparseTime < denseTime
+    }
+
+    /// Seconds per call of `dense` and of `sparse`: the two are timed alternately for
     /// `repeats` rounds of at least 5 ms each (so load from other processes hits
     /// both alike) and each keeps its best round.
-    static func sparseIsFaster(repeats: Int, dense: () -> Void, sparse: () -> Void) -> Bool {
+    static func time(repeats: Int = 3, dense: () -> Void, sparse: () -> Void) -> (dense: Double, sparse: Double) {
         var denseTime = Double.infinity, sparseTime = Double.infinity
         for _ in 0..<max(repeats, 1) {
             denseTime = min(denseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, dense))
             sparseTime = min(sparseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, sparse))
         }
-        return sparseTime < denseTime
+        return (denseTime, sparseTime)
     }
 
     /// A 0/1 tensor of `shape` with each entry 1 with probability `density` (at least one).

@@ -28,10 +28,16 @@
 /// activations stay batch-major up to the first Linear, which reads the pooled
 /// `[B, C, H, W]` as `[B, features]` transposed, and stay `[features, B]` from there.
 ///
-/// Crossover: with `crossoverDensity` nil, the defaults `SparseCrossover` measured on
-/// this machine class, per layer kind (Linear, Conv2D) and batch size (a layer may
-/// run dense at batch 1 and sparse at batch 256); a number fixes it for every kind
-/// and batch (0: all dense, 1.01: all sparse).
+/// Crossover: with `crossoverDensity` nil, measured on the machine that runs, per
+/// layer and batch size: the first time a batch size is met, each pruned layer's
+/// dense and sparse products are timed on its own weights (`SparseKernelChoices`,
+/// which the CLI keeps in a cache file per machine), and the faster runs, so a
+/// layer may run dense at batch 1 and sparse at batch 256, and never runs the
+/// slower product. A number fixes the crossover for every kind and batch instead
+/// (0: all dense, 1.01: all sparse); tests use that for a fixed plan.
+///
+/// (The tables below were measured on the AVX2 machine with the crossovers of that
+/// time; docs/benchmarks.md has the figures of the measured choice on AVX-512.)
 ///
 /// Measured 2026-11-23 on the 2-core AMD EPYC (Zen, AVX2/FMA) machine, release
 /// build, best of 4 runs of 9 interleaved rounds (`InferenceComparison.measure`),
@@ -99,7 +105,7 @@
 /// network's weights change. Not thread-safe (buffers are reused between calls).
 public final class SparseInferenceNetwork {
     /// Which product a Linear or Conv2D layer runs at a given batch size.
-    public enum Kernel: Sendable, Equatable {
+    public enum Kernel: String, Sendable, Equatable, Codable {
         case sparse, dense
     }
 
@@ -122,10 +128,13 @@ public final class SparseInferenceNetwork {
     public typealias LinearSummary = LayerSummary
 
     public let network: Network
-    /// The fixed crossover, or nil for `SparseCrossover.defaultDensity(batch:kind:)`.
+    /// The fixed crossover, or nil for the choices measured on this machine (`choices`).
     public let crossoverDensity: Double?
-    /// Which build of the kernels runs.
-    public let variant: KernelVariant
+    /// The measured choices (used when `crossoverDensity` is nil); shared between
+    /// networks, and with the CLI's cache file, by passing the same object.
+    public let choices: SparseKernelChoices
+    /// Threads, thresholds and the kernel build: `network.configuration` as of `init`.
+    public let configuration: ComputeConfiguration
     /// Every Linear layer in order, with its density.
     public let linearLayers: [LayerSummary]
     /// Every Conv2D layer in order (outside residual blocks, which run dense), with its density.
@@ -147,17 +156,28 @@ public final class SparseInferenceNetwork {
         let kind: SparseCrossover.LayerKind
         let layer: Layer
         let weightName: String
+        let weightShape: [Int]
+        let stored: Int
+        /// One example's input shape (`[in]`, or `[C, H, W]`).
+        let inputShape: [Int]
         let relu: ReLU?
         let density: Double
         let sparse: SparseForm?
+        /// The batch size of the last decision and what was decided (nil: dense), so
+        /// a steady stream of equal batches decides with one comparison.
+        var decidedBatch = -1
+        var decided: SparseForm?
 
-        init(kind: SparseCrossover.LayerKind, layer: Layer, weightName: String, relu: ReLU?, density: Double,
-             sparse: SparseForm?) {
+        init(kind: SparseCrossover.LayerKind, layer: Layer, weight: Parameter, stored: Int, inputShape: [Int],
+             relu: ReLU?, sparse: SparseForm?) {
             self.kind = kind
             self.layer = layer
-            self.weightName = weightName
+            self.weightName = weight.name
+            self.weightShape = weight.value.shape
+            self.stored = stored
+            self.inputShape = inputShape
             self.relu = relu
-            self.density = density
+            self.density = weight.value.count == 0 ? 1 : Double(stored) / Double(weight.value.count)
             self.sparse = sparse
         }
     }
@@ -180,13 +200,13 @@ public final class SparseInferenceNetwork {
     /// is 1, even when 0; the weights must be zero where the mask is 0, as after
     /// the mask is applied); other weights store their non-zeros.
     public init(network: Network, crossoverDensity: Double? = nil, masks: [String: Tensor] = [:],
-                variant: KernelVariant = .automatic) {
+                choices: SparseKernelChoices = SparseKernelChoices()) {
         self.network = network
         self.crossoverDensity = crossoverDensity
-        self.variant = variant
-        func largestCrossover(_ kind: SparseCrossover.LayerKind) -> Double {
-            crossoverDensity ?? SparseCrossover.maximumDefaultDensity(for: kind)
-        }
+        self.choices = choices
+        self.configuration = network.configuration
+        // Layers at or above this density never run sparse: no CSR form is built.
+        let largestCrossover = crossoverDensity ?? 1
         var steps: [Step] = []
         var linears: [LayerSummary] = [], convolutions: [LayerSummary] = []
         let layers = network.layers
@@ -212,17 +232,17 @@ public final class SparseInferenceNetwork {
             let stored = mask?.nonZeroCount ?? weight.value.nonZeroCount
             let density = weight.value.count == 0 ? 1 : Double(stored) / Double(weight.value.count)
             var sparse: SparseForm?
-            if density < largestCrossover(kind) {
+            if density < largestCrossover {
                 if let linear = layer as? Linear {
                     sparse = .linear(matrix: CSRMatrix(weight.value, mask: mask),
                                      bias: linear.bias.map { Tensor(copying: $0.value) }, output: Tensor(shape: [0]))
                 } else if let convolution = layer as? Conv2D {
                     sparse = .convolution(SparseConvolution(layer: convolution, mask: mask, fusesReLU: relu != nil,
-                                                            variant: variant))
+                                                            configuration: configuration))
                 }
             }
-            steps.append(.pruned(PrunedStep(kind: kind, layer: layer, weightName: weight.name, relu: relu,
-                                            density: density, sparse: sparse)))
+            steps.append(.pruned(PrunedStep(kind: kind, layer: layer, weight: weight, stored: stored,
+                                            inputShape: exampleShape, relu: relu, sparse: sparse)))
             let pixels = kind == .convolution ? outputShape.dropFirst().reduce(1, *) : 1
             let summary = LayerSummary(name: String(weight.name.dropLast(".weight".count)), shape: weight.value.shape,
                                        density: density, fusesReLU: relu != nil,
@@ -238,11 +258,6 @@ public final class SparseInferenceNetwork {
         self.convolutionLayers = convolutions
     }
 
-    /// The crossover density in force at `batch` for layers of `kind`.
-    public func crossover(batch: Int, kind: SparseCrossover.LayerKind = .linear) -> Double {
-        crossoverDensity ?? SparseCrossover.defaultDensity(batch: batch, kind: kind)
-    }
-
     /// Stored multiply-adds over dense ones, per example, of the Linear and Conv2D
     /// layers: the work the sparse kernels do relative to the dense network's
     /// (`1 / multiplyAddDensity` is the ideal speed-up).
@@ -254,7 +269,7 @@ public final class SparseInferenceNetwork {
     }
 
     /// Which product the Linear or Conv2D layer `name` ("fc1", "conv1") runs at
-    /// `batch`, nil if no such layer.
+    /// `batch` (measured now if not yet known), nil if no such layer.
     public func kernel(for name: String, batch: Int) -> Kernel? {
         for step in steps {
             if case .pruned(let pruned) = step, pruned.weightName == name + ".weight" {
@@ -266,7 +281,40 @@ public final class SparseInferenceNetwork {
 
     /// The sparse product `step` runs at `batch`, nil when it runs dense.
     private func sparseForm(of step: PrunedStep, batch: Int) -> SparseForm? {
-        step.density < crossover(batch: batch, kind: step.kind) ? step.sparse : nil
+        if step.decidedBatch == batch { return step.decided }
+        step.decidedBatch = batch
+        step.decided = decide(step, batch: batch)
+        return step.decided
+    }
+
+    private func decide(_ step: PrunedStep, batch: Int) -> SparseForm? {
+        guard let sparse = step.sparse else { return nil }
+        if let crossoverDensity { return step.density < crossoverDensity ? sparse : nil }
+        let key = SparseKernelChoices.Key(kind: step.kind, shape: step.weightShape, stored: step.stored, batch: batch)
+        return choices.kernel(for: key) { measure(step, sparse, batch: batch) } == .sparse ? sparse : nil
+    }
+
+    /// Seconds per call of `step`'s dense product (its layer's `forward`, then the
+    /// ReLU) and of its sparse product, on `batch` random inputs, timed alternately
+    /// (`SparseCrossover.time`). Called before a forward pass uses any buffer.
+    private func measure(_ step: PrunedStep, _ sparse: SparseForm, batch: Int) -> (dense: Double, sparse: Double) {
+        let input = Tensor(shape: [batch] + step.inputShape)
+        var generator = SeededGenerator(seed: 0, concern: .benchmark)
+        for i in 0..<input.count { input[i] = generator.nextNormal() }
+        let dense = {
+            let y = step.layer.forward(input, mode: .evaluation)
+            if let relu = step.relu { _ = relu.forward(y, mode: .evaluation) }
+        }
+        switch sparse {
+        case let .linear(matrix, bias, output):
+            output.reshape(to: [matrix.rows, batch])
+            return SparseCrossover.time(dense: dense) {
+                sparseGemm(matrix, batch > 1 ? .transposed : .none, n: batch, input.pointer, bias: bias?.pointer,
+                           relu: step.relu != nil, output.pointer, workspace: workspace, configuration: configuration)
+            }
+        case .convolution(let convolution):
+            return SparseCrossover.time(dense: dense) { _ = convolution.forward(input) }
+        }
     }
 
     /// Logits `[B, classes]` for a batch of normalised inputs `[B, C, H, W]` (or
@@ -275,6 +323,9 @@ public final class SparseInferenceNetwork {
     /// overwritten by the next call.
     public func forward(_ input: Tensor) -> Tensor {
         let batch = input.shape.first ?? 0
+        for step in steps {   // measure any unknown choice first: measuring reuses the layers' buffers
+            if case .pruned(let pruned) = step { _ = sparseForm(of: pruned, batch: batch) }
+        }
         var x = input                  // the activation
         var layout = Layout.batchMajor
         for step in steps {
@@ -293,7 +344,7 @@ public final class SparseInferenceNetwork {
                     // yᵀ[out, B] = epilogue(b + W · xᵀ); x is read transposed while still [B, in].
                     sparseGemm(matrix, layout == .batchMajor && batch > 1 ? .transposed : .none,
                                n: batch, x.pointer, bias: bias?.pointer, relu: pruned.relu != nil,
-                               output.pointer, workspace: workspace, variant: variant)
+                               output.pointer, workspace: workspace, configuration: configuration)
                     x = output
                     layout = .featureMajor
                 case .convolution(let convolution):
@@ -310,7 +361,7 @@ public final class SparseInferenceNetwork {
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]
         logits.reshape(to: [batch, features])
-        transpose(rows: features, columns: batch, x.pointer, logits.pointer, variant: variant)
+        transpose(rows: features, columns: batch, x.pointer, logits.pointer, variant: configuration.kernelPath)
         return logits
     }
 
@@ -321,7 +372,7 @@ public final class SparseInferenceNetwork {
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]
         batchMajor.reshape(to: [batch, features])
-        transpose(rows: features, columns: batch, x.pointer, batchMajor.pointer, variant: variant)
+        transpose(rows: features, columns: batch, x.pointer, batchMajor.pointer, variant: configuration.kernelPath)
         return batchMajor
     }
 }

@@ -20,8 +20,9 @@ public struct CSRMatrix: Equatable, Sendable {
     public let rowOffsets: [Int32]
     /// `[nonZeroCount]`: the column of each stored entry, ascending within a row.
     public let columnIndices: [Int32]
-    /// `[nonZeroCount]`: the value of each stored entry.
-    public let values: [Float]
+    /// `[nonZeroCount]`: the value of each stored entry (Engine refreshes them in place
+    /// when a sparsely trained layer's weights change; the pattern never changes).
+    public internal(set) var values: [Float]
 
     /// A matrix from its three CSR arrays (e.g. read from a checkpoint), validated:
     /// offsets start at 0, never decrease and end at the entry count; column indices

@@ -20,26 +20,41 @@ import Dispatch
 /// - a convolution on its im2col columns: `y [out, P] = W [out, in·kh·kw] · cols [in·kh·kw, P]`
 ///   (`.none`, `n = P` output pixels).
 ///
-/// The kernel (CKernels `rw_sparse_spmm`, AVX2/FMA or portable per `variant`) works in
+/// The kernel (CKernels `rw_sparse_spmm`, the build `configuration.kernelPath` picks) works in
 /// panels of 64 columns: each row of `A` streams its entries once per panel,
 /// accumulating 64 outputs in registers, while the panel of `op(B)` stays in L2.
 /// `n = 1` is a sparse matrix-vector product, 8 entries per FMA.
 ///
-/// Threads: `SparseThreads` decides from the product's size (large products are
-/// split by columns over `DispatchQueue.concurrentPerform`); `threads` overrides
-/// the choice, splitting by columns when `n` allows 16 or more per thread, else by
-/// rows holding equal numbers of entries. `workspace` (one per caller, reused)
+/// Threads: `configuration.sparseThreads(multiplyAdds:columns:)` decides from the
+/// product's size (large products are split by columns over
+/// `DispatchQueue.concurrentPerform`); `threads` overrides the choice, splitting by
+/// columns when `n` allows 16 or more per thread, else by rows holding equal
+/// numbers of entries. The kernel build is `configuration.kernelPath`.
+///
+/// Why the default split is what it is (measured on the 2-core AMD EPYC (Zen)
+/// machine, 2026-11-23, splitting columns of `[300, 784]` and `[100, 300]` products
+/// at 2-50% density, batch 64-1024, one and two threads timed alternately): while
+/// another process kept the second core busy (the usual state of a machine shared
+/// with builds), two threads never paid: a tie from about 1.5M multiply-adds up
+/// (1891 vs 1887 us at 11.9M), a loss below (75 vs 98 us at 0.75M, batch 64) and
+/// whenever a thread got less than a 64-column panel. In a moment with both cores
+/// free, two threads took 1.2M multiply-adds at batch 256 from 544 to 316 us. Hence
+/// split only products of at least `sparseThreshold` multiply-adds with at least
+/// 64 columns per thread, where the split costs little when a core is busy and
+/// nearly halves the time when it is free. `workspace` (one per caller, reused)
 /// avoids allocating the kernel's scratch on every call.
 public func sparseGemm(
     _ a: CSRMatrix, _ transB: Transpose, n: Int, _ b: UnsafePointer<Float>, ldb: Int? = nil,
     bias: UnsafePointer<Float>? = nil, relu: Bool = false,
     _ c: UnsafeMutablePointer<Float>,
-    workspace: SparseWorkspace? = nil, threads: Int? = nil, variant: KernelVariant = .automatic
+    workspace: SparseWorkspace? = nil, threads: Int? = nil,
+    configuration: ComputeConfiguration = .default
 ) {
+    let variant = configuration.kernelPath
     precondition(n >= 0 && n <= Int(Int32.max), "sparseGemm: invalid column count \(n)")
     if a.rows == 0 || n == 0 { return }
     let workspace = workspace ?? SparseWorkspace()
-    let threadCount = max(1, min(threads ?? SparseThreads.count(multiplyAdds: a.nonZeroCount * n, columns: n), n >= 16 ? n / 8 : a.rows))
+    let threadCount = max(1, min(threads ?? configuration.sparseThreads(multiplyAdds: a.nonZeroCount * n, columns: n), n >= 16 ? n / 8 : a.rows))
     precondition(ldb == nil || (transB == .none && ldb! >= 1), "sparseGemm: a row stride is only for an untransposed B")
     let ldb = ldb ?? (transB == .none ? n : a.columns)
     a.withView { view in
@@ -58,33 +73,6 @@ public func sparseGemm(
             workspaces: (0..<threadCount).map { workspace.buffer($0, floats: floats) },
             variant: variant)
         DispatchQueue.concurrentPerform(iterations: job.parts.count) { job.run(part: $0) }
-    }
-}
-
-/// The thread count of `sparseGemm`, by the size of the product.
-///
-/// Measured on the 2-core AMD EPYC (Zen) machine, 2026-11-23, splitting columns of
-/// `[300, 784]` and `[100, 300]` products at 2-50% density, batch 64-1024, one and
-/// two threads timed alternately: while another process kept the second core busy
-/// (the usual state of a machine shared with builds), two threads never paid: a tie
-/// from about 1.5M multiply-adds up (1891 vs 1887 us at 11.9M), a loss below (75 vs
-/// 98 us at 0.75M, batch 64) and whenever a thread got less than a 64-column panel.
-/// In a moment with both cores free, two threads took 1.2M multiply-adds at batch
-/// 256 from 544 to 316 us. Hence the defaults: split only products of at least
-/// `threshold` multiply-adds with at least 64 columns per thread, where the split
-/// costs little when a core is busy and nearly halves the time when it is free.
-/// `REWIND_SPARSE_THRESHOLD` and `REWIND_THREADS` override them; `sparseGemm`'s
-/// `threads` argument forces a count (and may split rows when `n` is small).
-public enum SparseThreads {
-    /// Multiply-adds (stored entries times columns) from which all threads are used.
-    nonisolated(unsafe) public static var threshold: Int = environmentInt("REWIND_SPARSE_THRESHOLD") ?? 4_000_000
-    /// The most threads a product may use (the machine's cores unless overridden).
-    nonisolated(unsafe) public static var maximum: Int = environmentInt("REWIND_THREADS") ?? GemmThreads.maximum
-
-    /// The thread count for a product of `multiplyAdds` over `columns` columns.
-    public static func count(multiplyAdds: Int, columns: Int) -> Int {
-        let threads = max(maximum, 1)
-        return multiplyAdds >= threshold && columns >= 64 * threads ? threads : 1
     }
 }
 

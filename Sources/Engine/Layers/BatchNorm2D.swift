@@ -22,8 +22,8 @@ public final class BatchNorm2D: Layer {
     public var computesInputGradient = true
     public let buffers: [NamedBuffer]
 
-    /// Elements per forward pass from which channels are split among threads.
-    nonisolated(unsafe) public static var parallelThreshold = 1 << 18
+    /// Threads and the parallel threshold (see `Layer.configure`).
+    public private(set) var configuration = ComputeConfiguration.default
 
     private var input: Tensor?                         // x, [B, C, H, W] (not owned)
     private let output = Tensor(shape: [0])            // y, [B, C, H, W]
@@ -57,9 +57,13 @@ public final class BatchNorm2D: Layer {
         return shape
     }
 
-    /// Channels are independent: with a large input they are split among threads.
+    public func configure(_ configuration: ComputeConfiguration) { self.configuration = configuration }
+
+    /// Channels are independent: from `configuration.batchNormParallelThreshold`
+    /// elements on they are split among `configuration.threads` workers.
     private func forEachChannel(elements: Int, _ body: (Int) -> Void) {
-        let workers = elements >= BatchNorm2D.parallelThreshold ? min(GemmThreads.maximum, channels) : 1
+        let workers = configuration.workers(elements: elements, threshold: configuration.batchNormParallelThreshold,
+                                            units: channels)
         parallelFor(workers: workers) { worker in
             for c in share(of: channels, worker: worker, workers: workers) { body(c) }
         }

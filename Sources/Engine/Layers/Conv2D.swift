@@ -1,5 +1,3 @@
-import CBLAS
-
 /// 2-D convolution (cross-correlation, as in PyTorch's `nn.Conv2d`) over NCHW batches:
 ///
 ///     y[b, o, oh, ow] = bias[o] + sum_{c, ki, kj} W[o, c, ki, kj] · x[b, c, oh·s - p + ki, ow·s - p + kj]
@@ -19,17 +17,28 @@ import CBLAS
 /// with one copy.
 ///
 /// Work division (chosen by measurement on 2-core machines): the batch
-/// is split between `GemmThreads.maximum` workers, each lowering and multiplying its
+/// is split between `configuration.threads` workers, each lowering and multiplying its
 /// own images with single-threaded OpenBLAS calls and its own scratch, so that
 /// im2col, col2im, the regrouping and the bias passes run in parallel too; workers
 /// other than the first accumulate dW and db into private buffers that are added
-/// afterwards. Each worker's group is sized so `cols` stays near `columnBudget`
-/// elements (cache-resident: im2col is bound by memory bandwidth otherwise); forward's
+/// afterwards. Each worker's group is sized so `cols` stays near
+/// `configuration.convolutionColumnBudget` elements (cache-resident: im2col is bound by memory bandwidth otherwise); forward's
 /// `cols` are kept for backward when the worker's whole share fits in one group, and
-/// recomputed per group otherwise. Small convolutions (under `parallelThreshold`
-/// multiply-adds) run on one worker with OpenBLAS threads chosen by `GemmThreads`.
+/// recomputed per group otherwise. Small convolutions (under
+/// `configuration.convolutionParallelThreshold` multiply-adds) run on one worker
+/// with OpenBLAS threads chosen by `configuration.gemmThreads(forMultiplyAdds:)`.
+/// The layer never sets OpenBLAS's thread count itself: each product states its
+/// count to `gemm` (1 inside the workers' parallel region).
 /// (`ConvolutionBatchDivision` computes the division; `SparseConvolution`, the
 /// sparse inference path, lowers the same groups.)
+///
+/// Given a pruning pattern below the crossover density (`setSparsity(pattern:)`),
+/// the three products run through the sparse kernels (`SparseWeightPattern`) on the
+/// same lowering, with the same results to float rounding:
+///
+///     y_g    = W (CSR) · cols                       (bias fused)
+///     dW    += dy_g · colsᵀ at the pattern only      (sampled dense-dense product)
+///     dcols  = Wᵀ (CSR) · dy_g
 public final class Conv2D: Layer {
     public let weight: Parameter   // [O, C, k, k]
     public let bias: Parameter?    // [O]
@@ -40,10 +49,15 @@ public final class Conv2D: Layer {
     public let padding: Int
     public var computesInputGradient = true
 
-    /// The elements a worker's lowered matrix `cols` aims at (whole images, at least one).
-    nonisolated(unsafe) public static var columnBudget = environmentInt("REWIND_CONV_COLUMNS") ?? 1 << 18
-    /// Multiply-adds per forward pass from which the batch is split among workers.
-    nonisolated(unsafe) public static var parallelThreshold = environmentInt("REWIND_CONV_PARALLEL") ?? 1 << 20
+    /// Threads, the column budget and the parallel threshold (see `Layer.configure`).
+    public private(set) var configuration = ComputeConfiguration.default
+    /// The pruning pattern given to `setSparsity(pattern:)`, if any.
+    public var sparsityPattern: Tensor? { sparsity.pattern }
+    private let sparsity = SparseTraining()
+    /// The sparse path, when a pattern below `configuration.sparseTrainingDensity` is set.
+    private var sparse: SparseWeightPattern? { sparsity.adopted }
+    /// Whether forward and backward run through the sparse kernels.
+    public var trainsSparsely: Bool { sparse != nil }
 
     /// One worker's scratch: it lowers and multiplies only its own images.
     private final class Workspace {
@@ -52,6 +66,7 @@ public final class Conv2D: Layer {
         let weightGradient = Tensor(shape: [0])   // partial dW of workers after the first, [O, C·k·k]
         let biasGradient = Tensor(shape: [0])     // partial db, [O]
         var columnsHoldShare = false              // cols of the worker's whole share survive from forward
+        let sparse = SparseWorkspace()            // the sparse kernels' scratch
     }
 
     private var input: Tensor?                        // x, [B, C, H, W] (not owned)
@@ -79,6 +94,15 @@ public final class Conv2D: Layer {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
+    public func configure(_ configuration: ComputeConfiguration) {
+        self.configuration = configuration
+        sparsity.set(sparsity.pattern, weight: weight, configuration: configuration)
+    }
+
+    /// Trains through the sparse kernels when `pattern` (the pruning mask) is below
+    /// the crossover density; see `SparseTraining`.
+    public func setSparsity(pattern: Tensor?) { sparsity.set(pattern, weight: weight, configuration: configuration) }
+
     /// `[O, OH, OW]` with `OH = (H + 2p - k) / s + 1`; the padded input must hold one kernel.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
         guard shape.count == 3, shape[0] == inChannels else {
@@ -97,9 +121,9 @@ public final class Conv2D: Layer {
                             kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
     }
 
-    /// What the division of work was computed for: the input shape and the tunables.
+    /// What the division of work was computed for: the input shape and the configuration.
     private struct Plan: Equatable {
-        var inputShape: [Int], threads: Int, columnBudget: Int, parallelThreshold: Int, inputGradient: Bool
+        var inputShape: [Int], configuration: ComputeConfiguration, inputGradient: Bool
     }
     private var plan: Plan?
 
@@ -107,8 +131,7 @@ public final class Conv2D: Layer {
     /// `[B, C, H, W]`; does nothing (and allocates nothing) when the input shape is
     /// unchanged, so steady-state steps only reuse buffers.
     private func prepare(for x: Tensor) {
-        let wanted = Plan(inputShape: x.shape, threads: GemmThreads.maximum, columnBudget: Conv2D.columnBudget,
-                          parallelThreshold: Conv2D.parallelThreshold, inputGradient: computesInputGradient)
+        let wanted = Plan(inputShape: x.shape, configuration: configuration, inputGradient: computesInputGradient)
         if wanted == plan { return }
         plan = wanted
         precondition(x.shape.count == 4 && x.shape[1] == inChannels,
@@ -118,7 +141,8 @@ public final class Conv2D: Layer {
         let batch = x.shape[0], perImage = g.patchSize * g.outputPlane
         let division = ConvolutionBatchDivision(
             batch: batch, multiplyAdds: batch * outChannels * perImage, columnsPerImage: perImage,
-            threads: GemmThreads.maximum, parallelThreshold: Conv2D.parallelThreshold, columnBudget: Conv2D.columnBudget)
+            threads: configuration.threads, parallelThreshold: configuration.convolutionParallelThreshold,
+            columnBudget: configuration.convolutionColumnBudget)
         workers = division.workers
         imagesPerGroup = division.imagesPerGroup
         while workspaces.count < workers { workspaces.append(Workspace()) }
@@ -139,7 +163,7 @@ public final class Conv2D: Layer {
         input = x
         let batch = x.shape[0], plane = g.outputPlane, outputSize = outChannels * plane
         let parallel = workers > 1
-        if parallel { GemmThreads.set(1) }
+        sparse?.refresh(from: weight.value)
         let w = weight.value.pointer, b = bias?.value.pointer, y = output.pointer, xs = x.pointer
         parallelFor(workers: workers) { worker in
             let space = workspaces[worker]
@@ -152,13 +176,11 @@ public final class Conv2D: Layer {
                 let target = y + start * outputSize                             // [G, O, P]
                 if count == 1 {
                     // y[o, p] = bias[o] + sum_r W[o, r] cols[r, p]
-                    if let b { for o in 0..<outChannels { (target + o * plane).update(repeating: b[o], count: plane) } }
-                    multiply(parallel, .none, .none, m: outChannels, n: plane, k: g.patchSize,
-                             w, space.columns.pointer, beta: b == nil ? 0 : 1, target)
+                    weightTimesColumns(parallel, n: plane, k: g.patchSize, w, space, bias: b, into: target)
                 } else {
                     // grouped[o, (i, p)] = sum_r W[o, r] cols[r, (i, p)];  y[i, o, p] = grouped[o, (i, p)] + bias[o]
-                    multiply(parallel, .none, .none, m: outChannels, n: count * plane, k: g.patchSize,
-                             w, space.columns.pointer, beta: 0, space.grouped.pointer)
+                    weightTimesColumns(parallel, n: count * plane, k: g.patchSize, w, space, bias: nil,
+                                       into: space.grouped.pointer)
                     ungroupByChannel(space.grouped.pointer, images: count, channels: outChannels, plane: plane,
                                      adding: b, into: target)
                 }
@@ -179,7 +201,7 @@ public final class Conv2D: Layer {
             inputGradient.reshape(to: emptyShape)
         }
         let parallel = workers > 1
-        if parallel { GemmThreads.set(1) }
+        if computesInputGradient { sparse?.refreshTransposed(from: weight.value) }
         let w = weight.value.pointer, xs = x.pointer, dys = dy.pointer, dx = inputGradient.pointer
         parallelFor(workers: workers) { worker in
             let space = workspaces[worker]
@@ -227,12 +249,22 @@ public final class Conv2D: Layer {
                     g.im2col(xs + start * g.inputSize, images: count, into: space.columns.pointer)
                 }
                 // dW[o, r] += sum_q dy_g[o, q] cols[r, q]                       (from y = W · cols)
-                multiply(parallel, .none, .transposed, m: outChannels, n: g.patchSize, k: count * plane,
-                         dyGroup, space.columns.pointer, beta: 1, dW)
+                if let sparse {
+                    sparse.sampledProduct(n: count * plane, dyGroup, space.columns.pointer, into: dW,
+                                          variant: configuration.kernelPath)
+                } else {
+                    multiply(parallel, .none, .transposed, m: outChannels, n: g.patchSize, k: count * plane,
+                             dyGroup, space.columns.pointer, beta: 1, dW)
+                }
                 if computesInputGradient {
                     // dcols[r, q] = sum_o W[o, r] dy_g[o, q]                    (from y = W · cols), into cols' buffer
-                    multiply(parallel, .transposed, .none, m: g.patchSize, n: count * plane, k: outChannels,
-                             w, dyGroup, beta: 0, space.columns.pointer)
+                    if let sparse {
+                        sparseGemm(sparse.transposed, .none, n: count * plane, dyGroup, space.columns.pointer,
+                                   workspace: space.sparse, threads: parallel ? 1 : nil, configuration: configuration)
+                    } else {
+                        multiply(parallel, .transposed, .none, m: g.patchSize, n: count * plane, k: outChannels,
+                                 w, dyGroup, beta: 0, space.columns.pointer)
+                    }
                     // dx[group] = col2im(dcols)                                  (from cols = im2col(x))
                     let dxGroup = dx + start * g.inputSize
                     dxGroup.update(repeating: 0, count: count * g.inputSize)
@@ -254,18 +286,28 @@ public final class Conv2D: Layer {
         return inputGradient
     }
 
-    /// `c = alpha·op(a)·op(b) + beta·c` (row-major, contiguous): through `gemm` (threads
-    /// chosen by size) on one worker, straight to single-threaded OpenBLAS inside a
-    /// parallel region (where `GemmThreads`' shared state must not be touched).
+    /// `c [O, n] = bias + W · cols` (bias per row, nil for none), W `[O, k]`, cols the
+    /// worker's `[k, n]` columns: through the sparse kernel when training sparsely,
+    /// else the bias rows then `gemm` with beta 1.
+    private func weightTimesColumns(_ parallel: Bool, n: Int, k: Int, _ w: UnsafePointer<Float>, _ space: Workspace,
+                                    bias: UnsafePointer<Float>?, into c: UnsafeMutablePointer<Float>) {
+        if let sparse {
+            sparseGemm(sparse.matrix, .none, n: n, space.columns.pointer, bias: bias, c, workspace: space.sparse,
+                       threads: parallel ? 1 : nil, configuration: configuration)
+            return
+        }
+        if let bias { for o in 0..<outChannels { (c + o * n).update(repeating: bias[o], count: n) } }
+        multiply(parallel, .none, .none, m: outChannels, n: n, k: k, w, space.columns.pointer, beta: bias == nil ? 0 : 1, c)
+    }
+
+    /// `c = op(a)·op(b) + beta·c` (row-major, contiguous) through `gemm`: on one
+    /// OpenBLAS thread inside the workers' parallel region, else on the threads the
+    /// configuration chooses for the product's size.
     @inline(__always)
     private func multiply(_ parallel: Bool, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                           _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, beta: Float,
                           _ c: UnsafeMutablePointer<Float>) {
-        guard parallel else {
-            gemm(transA, transB, m: m, n: n, k: k, a, b, beta: beta, c)
-            return
-        }
-        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), 1, a, Int32(transA == .none ? k : m),
-                    b, Int32(transB == .none ? n : k), beta, c, Int32(n))
+        gemm(transA, transB, m: m, n: n, k: k, a, b, beta: beta, c,
+             threads: parallel ? 1 : configuration.gemmThreads(forMultiplyAdds: m * n * k))
     }
 }

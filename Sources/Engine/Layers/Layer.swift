@@ -28,11 +28,17 @@ public protocol Layer: AnyObject {
     func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int]
     func forward(_ input: Tensor, mode: ForwardMode) -> Tensor
     func backward(_ outputGradient: Tensor) -> Tensor
+    /// Adopts `configuration` (threads, thresholds, kernel build) for every following
+    /// call. Layers start with `ComputeConfiguration.default`; `Network.configuration`
+    /// calls this on each of its layers, composite layers pass it to their parts, and
+    /// layers without tunables ignore it.
+    func configure(_ configuration: ComputeConfiguration)
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [NamedBuffer] { [] }
+    public func configure(_ configuration: ComputeConfiguration) {}
 }
 
 /// Why a layer cannot take an input shape ("expects [6, H, W], got [3, 28, 28]");

@@ -14,6 +14,10 @@ public final class Parameter {
     /// it can be pruned (weights of Linear and Conv2D layers can; biases and
     /// normalisation parameters are not pruned unless asked).
     public let role: Role
+    /// The flat indices of the elements that train, ascending, or nil for all of them:
+    /// set for a pruned weight trained sparsely (`Linear.setSparsity(pattern:)`), whose
+    /// other elements are zero and stay zero. Optimizers update only these elements.
+    public internal(set) var survivingIndices: [Int32]?
 
     public enum Role: String, Sendable, Codable {
         case weight, bias, normScale, normShift

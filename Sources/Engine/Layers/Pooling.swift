@@ -45,10 +45,11 @@ private func pooledShape(_ shape: [Int], kernel: Int, stride: Int) -> (PoolingWi
     return (windows, [shape[0], shape[1], windows.outputHeight, windows.outputWidth])
 }
 
-/// Planes are independent: a large input is split among threads by planes.
-private func forEachPlaneShare(of x: Tensor, _ body: (Range<Int>) -> Void) {
+/// Planes are independent: an input of `configuration.poolingParallelThreshold`
+/// elements or more is split among `configuration.threads` workers by planes.
+private func forEachPlaneShare(of x: Tensor, configuration: ComputeConfiguration, _ body: (Range<Int>) -> Void) {
     let planes = x.shape[0] * x.shape[1]
-    let workers = x.count >= Pooling.parallelThreshold ? min(GemmThreads.maximum, planes) : 1
+    let workers = configuration.workers(elements: x.count, threshold: configuration.poolingParallelThreshold, units: planes)
     parallelFor(workers: workers) { body(share(of: planes, worker: $0, workers: workers)) }
 }
 
@@ -67,12 +68,6 @@ extension PoolingLayer {
         }
         return Array(pooledShape([1] + shape, kernel: kernel, stride: stride).1.dropFirst())
     }
-}
-
-/// Settings shared by the pooling layers.
-public enum Pooling {
-    /// Input elements from which MaxPool2D and AvgPool2D split their planes among threads.
-    nonisolated(unsafe) public static var parallelThreshold = 1 << 16
 }
 
 /// The windows for input `x`, recomputed (and `output` resized) only when its shape
@@ -95,6 +90,9 @@ public final class MaxPool2D: PoolingLayer {
     public let kernel: Int
     public let stride: Int
     public var computesInputGradient = true
+    /// Threads and the parallel threshold (see `Layer.configure`).
+    public private(set) var configuration = ComputeConfiguration.default
+    public func configure(_ configuration: ComputeConfiguration) { self.configuration = configuration }
     private let output = Tensor(shape: [0])            // y, [B, C, OH, OW]
     private let inputGradient = Tensor(shape: [0])     // dL/dx, [B, C, H, W]
     private var argmax: [Int32] = []                   // flat index into x of each y, [B·C·OH·OW]
@@ -116,7 +114,7 @@ public final class MaxPool2D: PoolingLayer {
         let src = x.pointer, dst = output.pointer, k = kernel, s = stride, width = w.width, columns = w.outputWidth
         argmax.withUnsafeMutableBufferPointer { arg in
             let indices = arg.baseAddress!
-            forEachPlaneShare(of: x) { planes in
+            forEachPlaneShare(of: x, configuration: configuration) { planes in
                 w.forEachOutputRow(planes: planes) { out, window in
                     // y = max over the window, scanned in row-major order (the first maximum
                     // wins); remember where it was. Best value and index stay in registers and
@@ -160,7 +158,7 @@ public final class MaxPool2D: PoolingLayer {
         let inputPlane = inputShape[2] * inputShape[3], outputPlane = output.shape[2] * output.shape[3]
         argmax.withUnsafeBufferPointer { arg in
             // each plane's arg-maxes lie in its own input plane: planes split among threads
-            forEachPlaneShare(of: inputGradient) { planes in
+            forEachPlaneShare(of: inputGradient, configuration: configuration) { planes in
                 (dx + planes.lowerBound * inputPlane).update(repeating: 0, count: planes.count * inputPlane)
                 for i in planes.lowerBound * outputPlane..<planes.upperBound * outputPlane { dx[Int(arg[i])] += g[i] }
             }
@@ -176,6 +174,9 @@ public final class AvgPool2D: PoolingLayer {
     public let kernel: Int
     public let stride: Int
     public var computesInputGradient = true
+    /// Threads and the parallel threshold (see `Layer.configure`).
+    public private(set) var configuration = ComputeConfiguration.default
+    public func configure(_ configuration: ComputeConfiguration) { self.configuration = configuration }
     private var windows: PoolingWindows?
     private let output = Tensor(shape: [0])            // y, [B, C, OH, OW]
     private let inputGradient = Tensor(shape: [0])     // dL/dx, [B, C, H, W]
@@ -193,7 +194,7 @@ public final class AvgPool2D: PoolingLayer {
                                windows: &windows, output: output)
         let src = x.pointer, dst = output.pointer, k = kernel, s = stride, width = w.width, columns = w.outputWidth
         let scale = 1 / Float(k * k)
-        forEachPlaneShare(of: x) { planes in
+        forEachPlaneShare(of: x, configuration: configuration) { planes in
             w.forEachOutputRow(planes: planes) { out, window in
                 // y = (1/k²) sum over the window
                 let y = dst + out
@@ -219,7 +220,7 @@ public final class AvgPool2D: PoolingLayer {
         inputGradient.reshape(to: inputShape)
         let g = dy.pointer, dx = inputGradient.pointer, k = kernel, s = stride, width = w.width, columns = w.outputWidth
         let scale = 1 / Float(k * k), inputPlane = w.inputPlane
-        forEachPlaneShare(of: inputGradient) { planes in
+        forEachPlaneShare(of: inputGradient, configuration: configuration) { planes in
             (dx + planes.lowerBound * inputPlane).update(repeating: 0, count: planes.count * inputPlane)
             w.forEachOutputRow(planes: planes) { out, window in
                 let gy = g + out

@@ -73,6 +73,10 @@ public final class ResidualBlock: Layer {
     public var parameters: [Parameter] { sublayers.flatMap(\.parameters) }
     public var buffers: [NamedBuffer] { sublayers.flatMap(\.buffers) }
 
+    public func configure(_ configuration: ComputeConfiguration) {
+        for layer in sublayers + [relu1, relu2] { layer.configure(configuration) }
+    }
+
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
         try conv1.outputShape(forInputShape: shape)
     }

@@ -22,6 +22,11 @@ public final class Network {
     public let initializer: (Parameter) -> Initializer
     /// Input normalisation used in training and evaluation.
     public var normalization: Normalization
+    /// Threads, thresholds and kernel build of every layer (`.default` until set);
+    /// setting it passes it to each layer (`Layer.configure`).
+    public var configuration = ComputeConfiguration.default {
+        didSet { for layer in layers { layer.configure(configuration) } }
+    }
 
     /// One example's shape before each layer and after the last (`layers.count + 1`
     /// shapes, from `architecture.inputShape` to `[classes]`), checked once at `init`.

@@ -15,6 +15,8 @@ public final class Adam: Optimizer {
     public let epsilon: Float
     public let weightDecay: Float
     public var stepCount = 0
+    /// Which build of the fused update runs (`ComputeConfiguration.kernelPath`).
+    public var kernelPath: KernelVariant = .automatic
     private let storage = OptimizerState()
     static let slotNames = ["exp_avg", "exp_avg_sq"]
 
@@ -33,10 +35,19 @@ public final class Adam: Optimizer {
         let invRootCorrection2 = Float(1 / correction2.squareRoot())
         for parameter in parameters {
             let slots = storage.tensors(for: parameter, slots: Self.slotNames)
-            // The loop above, fused in C (AVX2/FMA when the CPU has it): CKernels' rw_adam_update.
-            rw_adam_update(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer, slots[1].pointer,
-                           parameter.value.count, beta1, beta2, stepSize, invRootCorrection2, epsilon, weightDecay,
-                           KernelVariant.automatic.code)
+            // The update above, fused in C (the build `kernelPath` picks): CKernels' rw_adam_update.
+            if let surviving = parameter.survivingIndices {
+                // Only the surviving weights of a sparsely trained layer (same formula per element).
+                surviving.withUnsafeBufferPointer { indices in
+                    rw_adam_update_indexed(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer,
+                                           slots[1].pointer, indices.baseAddress, indices.count, beta1, beta2, stepSize,
+                                           invRootCorrection2, epsilon, weightDecay, kernelPath.code)
+                }
+            } else {
+                rw_adam_update(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer, slots[1].pointer,
+                               parameter.value.count, beta1, beta2, stepSize, invRootCorrection2, epsilon, weightDecay,
+                               kernelPath.code)
+            }
         }
     }
 

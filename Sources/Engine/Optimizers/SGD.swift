@@ -1,3 +1,5 @@
+import CKernels
+
 /// Stochastic gradient descent with momentum, Nesterov momentum and L2 weight
 /// decay, with PyTorch's `torch.optim.SGD` semantics (dampening 0):
 ///
@@ -5,12 +7,17 @@
 ///     v ← μ v + g                      (v starts at 0, so the first v is g)
 ///     d = g + μ v   (Nesterov)   or   d = v   (classical; d = g when μ = 0)
 ///     p ← p − η d
+///
+/// Fused in C (CKernels' `rw_sgd_update`, the build `kernelPath` picks), every
+/// product-and-sum one FMA.
 public final class SGD: Optimizer {
     public let kind = "sgd"
     public let momentum: Float
     public let nesterov: Bool
     public let weightDecay: Float
     public var stepCount = 0
+    /// Which build of the fused update runs (`ComputeConfiguration.kernelPath`).
+    public var kernelPath: KernelVariant = .automatic
     private let storage = OptimizerState()
     static let slotNames = ["momentum"]
 
@@ -23,25 +30,17 @@ public final class SGD: Optimizer {
 
     public func step(_ parameters: [Parameter], learningRate lr: Float) {
         stepCount += 1
-        let mu = momentum, wd = weightDecay
         for parameter in parameters {
-            let p = parameter.value.pointer, grad = parameter.gradient.pointer, n = parameter.value.count
-            if mu == 0 {
-                for i in 0..<n { p[i] -= lr * (grad[i] + wd * p[i]) }
-                continue
-            }
-            let v = storage.tensors(for: parameter, slots: Self.slotNames)[0].pointer
-            if nesterov {
-                for i in 0..<n {
-                    let g = grad[i] + wd * p[i]
-                    v[i] = mu * v[i] + g
-                    p[i] -= lr * (g + mu * v[i])
+            let velocity = momentum == 0 ? nil : storage.tensors(for: parameter, slots: Self.slotNames)[0].pointer
+            if let surviving = parameter.survivingIndices {
+                // Only the surviving weights of a sparsely trained layer (same formula per element).
+                surviving.withUnsafeBufferPointer { indices in
+                    rw_sgd_update_indexed(parameter.value.pointer, parameter.gradient.pointer, velocity, indices.baseAddress,
+                                          indices.count, lr, momentum, nesterov ? 1 : 0, weightDecay, kernelPath.code)
                 }
             } else {
-                for i in 0..<n {
-                    v[i] = mu * v[i] + grad[i] + wd * p[i]
-                    p[i] -= lr * v[i]
-                }
+                rw_sgd_update(parameter.value.pointer, parameter.gradient.pointer, velocity, parameter.value.count,
+                              lr, momentum, nesterov ? 1 : 0, weightDecay, kernelPath.code)
             }
         }
     }

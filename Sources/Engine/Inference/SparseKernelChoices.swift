@@ -1,0 +1,88 @@
+import CBLAS
+import CKernels
+
+/// Which product, sparse or dense, each pruned layer runs at each batch size on
+/// this machine: measured once (`SparseInferenceNetwork` times both on the layer's
+/// own weights the first time it meets a batch size) and kept here, so the
+/// crossover comes from the machine that runs, for its kernel builds and its
+/// OpenBLAS, and a layer never runs the slower product.
+///
+/// A choice holds for the machine it was measured on: `machineKey` names it (CPU
+/// model, kernel build, OpenBLAS core type, threads), and the CLI keeps one set of
+/// choices per key in its cache file. Not thread-safe.
+public final class SparseKernelChoices {
+    /// One measured situation: a layer kind and weight shape with `stored` entries, at `batch`.
+    public struct Key: Hashable, Codable, Sendable {
+        public let kind: String        // "linear" or "convolution"
+        public let shape: [Int]        // the weight's shape
+        public let stored: Int         // stored (surviving) entries
+        public let batch: Int
+
+        public init(kind: SparseCrossover.LayerKind, shape: [Int], stored: Int, batch: Int) {
+            self.kind = kind == .linear ? "linear" : "convolution"
+            self.shape = shape
+            self.stored = stored
+            self.batch = batch
+        }
+    }
+
+    /// One measured choice, as stored.
+    public struct Entry: Codable, Sendable, Equatable {
+        public let key: Key
+        public let kernel: SparseInferenceNetwork.Kernel
+        /// Dense time over sparse time when measured (> 1: sparse was faster).
+        public let speedUp: Double
+
+        public init(key: Key, kernel: SparseInferenceNetwork.Kernel, speedUp: Double) {
+            self.key = key
+            self.kernel = kernel
+            self.speedUp = speedUp
+        }
+    }
+
+    private var choices: [Key: Entry] = [:]
+    /// Whether a choice was measured since `init` (the CLI then saves them).
+    public private(set) var measuredNew = false
+
+    public init(entries: [Entry] = []) {
+        for entry in entries { choices[entry.key] = entry }
+    }
+
+    /// Every choice, in a stable order.
+    public var entries: [Entry] {
+        choices.values.sorted { ($0.key.kind, $0.key.shape.description, $0.key.stored, $0.key.batch)
+            < ($1.key.kind, $1.key.shape.description, $1.key.stored, $1.key.batch) }
+    }
+
+    /// The choice for `key`, measuring it with `measure` (seconds per call of the
+    /// dense and the sparse product) the first time.
+    func kernel(for key: Key, measure: () -> (dense: Double, sparse: Double)) -> SparseInferenceNetwork.Kernel {
+        if let known = choices[key] { return known.kernel }
+        let (dense, sparse) = measure()
+        let entry = Entry(key: key, kernel: sparse < dense ? .sparse : .dense, speedUp: dense / sparse)
+        choices[key] = entry
+        measuredNew = true
+        return entry.kernel
+    }
+
+    /// What a set of choices is valid for: "<CPU model> | kernels <build> | OpenBLAS
+    /// <core> | <threads> threads".
+    public static func machineKey(configuration: ComputeConfiguration) -> String {
+        var brand = [CChar](repeating: 0, count: 49)
+        rw_cpu_brand(&brand)
+        let model = String(decoding: brand.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        return "\(model.trimmedSpaces) | kernels \(configuration.kernelPath.resolvedPath) | OpenBLAS \(core) | "
+            + "\(configuration.threads) threads"
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces (cpuid pads the brand string).
+    fileprivate var trimmedSpaces: String {
+        var text = Substring(self)
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return String(text)
+    }
+}
