@@ -68,7 +68,7 @@ extension Recipe {
             seeds = [UInt64(seed)]
         }
         let data = try parseData(top)
-        var architecture = try parseModel(top)
+        var architecture = try parseModel(top, inputShape: data.exampleShape, classes: data.classes)
         architecture.inputShape = data.exampleShape
         architecture.classes = data.classes
         do {
@@ -91,12 +91,16 @@ extension Recipe {
     // MARK: Sections
 
     static func parseData(_ top: YAMLMapping) throws -> DataSettings {
-        guard let section = try top.mapping("data", allowed: ["dataset", "path", "train_limit", "test_limit", "augment", "synthetic"]) else {
+        guard let section = try top.mapping("data", allowed: ["dataset", "path", "npz", "train_limit", "test_limit", "augment", "synthetic"]) else {
             throw top.error("data", nil, "missing; expected e.g. data: {dataset: fashion-mnist}")
         }
         var data = DataSettings()
         data.dataset = try section.choice("dataset", DataSettings.Source.self) ?? .fashionMNIST
         data.path = try section.string("path")
+        if let npz = try section.string("npz") {   // data: {npz: file.npz}
+            if section.keys.contains("dataset") || data.path != nil { throw section.error("npz", section.node("npz"), "give either npz or dataset/path, not both") }
+            (data.dataset, data.path) = (.npz, npz)
+        }
         data.trainLimit = try section.int("train_limit", minimum: 1, expected: "a positive integer")
         data.testLimit = try section.int("test_limit", minimum: 1, expected: "a positive integer")
         data.augment = try section.bool("augment")
@@ -115,7 +119,7 @@ extension Recipe {
         return data
     }
 
-    static func parseModel(_ top: YAMLMapping) throws -> Architecture {
+    static func parseModel(_ top: YAMLMapping, inputShape: [Int] = [1, 28, 28], classes: Int = 10) throws -> Architecture {
         guard let node = top.node("model") else {
             throw top.error("model", nil, "missing; expected a model name (\(ModelZoo.names.joined(separator: ", ")))")
         }
@@ -125,6 +129,7 @@ extension Recipe {
             }
             return Architecture(model: s.string)
         }
+        if let graph = try parseGraphModel(top, node: node, inputShape: inputShape, classes: classes) { return graph }
         let section = try YAMLMapping(file: top.file, path: "model", node: node, allowed: ["name", "dropout"])
         guard let name = try section.string("name") else { throw section.error("name", nil, "missing; expected a model name") }
         guard ModelZoo.builders[name] != nil else {

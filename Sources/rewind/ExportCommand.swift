@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Engine
 import Foundation
+import ONNX
 
 /// `rewind export --from FILE --sparse --out OUT`: rewrites a checkpoint, with every
 /// masked weight in CSR form (`--sparse`) so the file shrinks with density.
@@ -14,6 +15,8 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Where to write the export.") var out: String
     @Flag(help: "Store masked weights as CSR (data, indices, indptr), compressed.") var sparse = false
     @Flag(help: "Leave out optimizer state (smaller; the export cannot resume training).") var dropOptimizer = false
+    @Flag(help: "Write an ONNX model (opset 17) instead of a checkpoint; masks are kept as side tensors (docs/onnx.md).")
+    var onnx = false
 
     func validate() throws {
         try OutputLocation.checkFile(out, option: "--out")
@@ -21,6 +24,12 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         var contents = try UntrustedCheckpoint.read(from)
+        if onnx {
+            try ONNXExporter.write(contents, to: out)
+            let sparsity = contents.masks.isEmpty ? "dense" : String(format: "%.2f%% of masked weights pruned",
+                100 * (1 - Double(contents.masks.values.reduce(0) { $0 + $1.nonZeroCount }) / Double(contents.masks.values.reduce(0) { $0 + $1.count })))
+            return print("wrote \(out): ONNX opset \(ONNXExporter.opsetVersion), input [N, \(contents.architecture.inputShape.map(String.init).joined(separator: ", "))] in [0, 1], output logits; \(sparsity)")
+        }
         if dropOptimizer { contents.optimizer = nil }
         if sparse && contents.masks.isEmpty {
             print("note: \(from) has no masks, so nothing is stored as CSR (prune it first)", to: &standardError)

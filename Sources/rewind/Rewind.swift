@@ -13,9 +13,10 @@ struct Rewind: ParsableCommand {
           rewind train recipes/lenet300-fashion.yaml     dense training (keeps init, rewind point, final)
           rewind prune --from checkpoints/<run>/seed-0/dense/final.h5 --to 0.95 --strategy lr-rewind --out pruned.h5
           rewind export --from pruned.h5 --sparse --out pruned-sparse.h5
+          rewind import model.onnx --out model.h5       a PyTorch/ONNX model as a checkpoint; rewind export --onnx writes one back
         """,
         subcommands: [TrainCommand.self, PruneCommand.self, CompareCommand.self, StabilityCommand.self, ReportCommand.self, StatusCommand.self,
-                      EvalCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self, ProbeCheckpointCommand.self])
+                      EvalCommand.self, InspectCommand.self, ExportCommand.self, ImportCommand.self, BenchCommand.self, ProbeCheckpointCommand.self])
 
     /// Parses and runs the command; a filesystem error from Foundation is printed as
     /// one line `path: cause` (`OutputLocation.describe`), everything else as the

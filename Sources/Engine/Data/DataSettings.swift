@@ -2,6 +2,8 @@
 public struct DataSettings: Codable, Equatable, Sendable {
     public enum Source: String, Codable, Sendable, CaseIterable {
         case fashionMNIST = "fashion-mnist", mnist, cifar10 = "cifar-10", synthetic
+        /// A NumPy `.npz` archive named by `path` (`NPZDatasets`).
+        case npz
     }
 
     public var dataset: Source = .fashionMNIST
@@ -31,6 +33,7 @@ public struct DataSettings: Codable, Equatable, Sendable {
         case .mnist: return "/usr/share/datasets/mnist"
         case .cifar10: return CIFAR10.defaultDirectory
         case .synthetic: return ""
+        case .npz: return path ?? ""
         }
     }
 
@@ -40,9 +43,16 @@ public struct DataSettings: Codable, Equatable, Sendable {
         case .synthetic: return [1, syntheticSide, syntheticSide]
         case .cifar10: return CIFAR10.exampleShape
         case .fashionMNIST, .mnist: return [1, 28, 28]
+        case .npz: return (try? NPZDatasets.load(path: directory))?.train.exampleShape ?? [1, 28, 28]
         }
     }
-    public var classes: Int { dataset == .synthetic ? syntheticClasses : 10 }
+    public var classes: Int {
+        switch dataset {
+        case .synthetic: return syntheticClasses
+        case .npz: return (try? NPZDatasets.load(path: directory))?.train.classes ?? 10
+        default: return 10
+        }
+    }
 
     /// The error loading would throw for the dataset's first missing file (naming it
     /// and how to get it), or nil when every file is there.
@@ -51,6 +61,9 @@ public struct DataSettings: Codable, Equatable, Sendable {
         case .synthetic: return nil
         case .cifar10: return CIFAR10.missingFile(directory: directory)
         case .fashionMNIST, .mnist: return IDXDatasets.missingFile(directory: directory, missingHint: idxMissingHint)
+        case .npz:
+            do { _ = try NPZDatasets.load(path: directory) } catch let error as DataError { return error } catch {}
+            return nil
         }
     }
 
@@ -82,6 +95,8 @@ public struct DataSettings: Codable, Equatable, Sendable {
             pair = try IDXDatasets.load(directory: directory, missingHint: idxMissingHint)
         case .cifar10:
             pair = try CIFAR10.load(directory: directory)
+        case .npz:
+            pair = try NPZDatasets.load(path: directory)
         case .synthetic:
             if let problem = syntheticSizeProblem { throw DataError.malformed(path: "data.synthetic", reason: problem.description) }
             let all = SyntheticDataset.make(count: syntheticTrain + syntheticTest, classes: syntheticClasses,

@@ -9,15 +9,20 @@ public struct Architecture: Codable, Equatable, Sendable {
     public var classes: Int
     /// Dropout probability after each hidden fully connected layer (0: none).
     public var dropout: Float
+    /// The network's nodes when `model` is "graph" (imported from ONNX or declared in
+    /// a recipe); nil for the zoo's models (and absent from their JSON).
+    public var graph: GraphSpec?
 
-    public init(model: String, inputShape: [Int] = [1, 28, 28], classes: Int = 10, dropout: Float = 0) {
+    public init(model: String, inputShape: [Int] = [1, 28, 28], classes: Int = 10, dropout: Float = 0,
+                graph: GraphSpec? = nil) {
         self.model = model
         self.inputShape = inputShape
         self.classes = classes
         self.dropout = dropout
+        self.graph = graph
     }
 
-    enum CodingKeys: String, CodingKey { case model, inputShape, classes, dropout }
+    enum CodingKeys: String, CodingKey { case model, inputShape, classes, dropout, graph }
 
     /// Decodes the JSON a checkpoint stores; only `model` is required, the other
     /// fields take `init`'s defaults when absent (checkpoints written before a field
@@ -29,6 +34,7 @@ public struct Architecture: Codable, Equatable, Sendable {
         inputShape = try container.decodeIfPresent([Int].self, forKey: .inputShape) ?? defaults.inputShape
         classes = try container.decodeIfPresent(Int.self, forKey: .classes) ?? defaults.classes
         dropout = try container.decodeIfPresent(Float.self, forKey: .dropout) ?? defaults.dropout
+        graph = try container.decodeIfPresent(GraphSpec.self, forKey: .graph)
     }
 }
 

@@ -21,7 +21,7 @@ public enum ModelZoo {
     /// names the layer otherwise), at least 2 classes, a dropout in [0, 1), and every
     /// parameter and one example's activations within `ResourceLimits`.
     public static func build(_ architecture: Architecture) throws -> Network {
-        guard let builder = builders[architecture.model] else {
+        guard let builder = architecture.model == GraphSpec.modelName ? GraphNetwork.make : builders[architecture.model] else {
             throw EngineError.unknownModel(architecture.model, known: names)
         }
         guard architecture.inputShape.count == 3, architecture.inputShape.allSatisfy({ $0 > 0 }) else {

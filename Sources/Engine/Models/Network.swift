@@ -131,7 +131,8 @@ public final class Network {
 
     /// Forwards every Dropout layer's mask stream to `(seed, stream)`.
     public func reseedDropout(seed: UInt64, stream: UInt64) {
-        for case let dropout as Dropout in layers { dropout.reseed(seed: seed, stream: stream) }
+        let all = layers.flatMap { ($0 as? GraphLayer)?.layers ?? [$0] }
+        for case let dropout as Dropout in all { dropout.reseed(seed: seed, stream: stream) }
     }
 
     /// A snapshot of every parameter and buffer value, by name.
