@@ -31,7 +31,7 @@ public struct DenseTraining {
         let clock = ContinuousClock(), start = clock.now
         try FileManager.default.createDirectory(at: folder.denseFolder(seed), withIntermediateDirectories: true)
         let network = try experiment.makeNetwork()
-        network.initialize(seed: seed)
+        if let start = experiment.startingWeights { try start.load(into: network) } else { network.initialize(seed: seed) }
         let optimizer = settings.makeOptimizer()
         let schedule = experiment.schedule
         let attributes = ["role": "dense", "strategy": "dense", "level": "0", "key": key]

@@ -20,6 +20,8 @@ public final class Experiment {
     public var shouldStop: () -> Bool = { false }
     /// Threads, thresholds and kernel build of every network made here (the CLI's).
     public var computeConfiguration = ComputeConfiguration.default
+    /// Weights the dense runs start from (nil: the model's initialiser, seeded per seed).
+    public var startingWeights: StartingWeights?
 
     public init(architecture: Architecture, data: DatasetPair, normalization: Normalization,
                 settings: TrainingSettings, augmentation: Augmentation? = nil, recipeText: String?,

@@ -25,6 +25,11 @@ public struct Recipe: Equatable, Sendable {
     /// The hash of the recipe as written, kept when `rewind_epoch: auto` is resolved so
     /// the resolved recipe keeps its run folder (nil: computed from the settings).
     var writtenHash: String?
+    /// `model: {onnx: file}` without `init: fresh`: the ONNX file whose weights the dense
+    /// runs start from, and the digest of its bytes (part of the hash: another file, or
+    /// the same file changed, is another run).
+    public var importedWeights: String?
+    public var importedWeightsDigest: String?
 
     /// A short hash of everything that changes results (not comments or layout): run
     /// folders are named `<name>-<hash>` so a changed recipe never mixes with old results.
@@ -33,9 +38,10 @@ public struct Recipe: Equatable, Sendable {
         struct Canonical: Encodable {
             let name: String, seeds: [UInt64], data: DataSettings, architecture: Architecture
             let train: TrainingSettings, prune: PruningPlan?, strategies: [RetrainingStrategy]
+            let startingWeights: String?   // nil for every recipe before ONNX weights: their hashes are unchanged
         }
         return shortHash(Canonical(name: name, seeds: seeds, data: data, architecture: architecture,
-                                   train: train, prune: prune, strategies: strategies))
+                                   train: train, prune: prune, strategies: strategies, startingWeights: importedWeightsDigest))
     }
 
     /// `<name>-<hash>`: the run folder's name.

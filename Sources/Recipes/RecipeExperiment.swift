@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ONNX
 import Pruning
 
 extension Recipe {
@@ -15,9 +16,18 @@ extension Recipe {
         let network = try ModelZoo.build(architecture)
         try network.checkInput(exampleShape: data.train.exampleShape, batchSize: min(train.batchSize, data.train.count), source: source)
         try network.checkTrainingBatches(examples: data.train.count, batchSize: train.batchSize, source: source)
-        return Experiment(architecture: architecture, data: data, normalization: normalization, settings: train,
-                          augmentation: self.data.augmentation(normalization: normalization), recipeText: text,
-                          observer: observer)
+        let experiment = Experiment(architecture: architecture, data: data, normalization: normalization, settings: train,
+                                    augmentation: self.data.augmentation(normalization: normalization), recipeText: text,
+                                    observer: observer)
+        // model: {onnx: file}: the dense runs start from the file's own weights.
+        if let path = importedWeights {
+            guard (try? fileDigest(URL(fileURLWithPath: path))) == importedWeightsDigest else {
+                throw RecipeError(file: self.path, line: nil, key: "model.onnx", message: "\(path) changed since the recipe was read")
+            }
+            let imported = try ONNXImporter.read(path, inputShape: architecture.inputShape)
+            experiment.startingWeights = StartingWeights(tensors: imported.parameters.merging(imported.buffers) { $1 }, source: path)
+        }
+        return experiment
     }
 
     /// The surviving fraction of weights after each pruning level, as

@@ -5,7 +5,8 @@ import Yams
 
 /// The two recipe forms of a network outside the zoo:
 ///
-///     model: {onnx: path/to/model.onnx, init: fresh}      # an ONNX graph (rewind import reads the same)
+///     model: {onnx: path/to/model.onnx}                   # an ONNX graph and its weights (rewind import reads the same)
+///     model: {onnx: path/to/model.onnx, init: fresh}      # the graph, freshly initialised
 ///     model:
 ///       init: kaiming-normal                              # or kaiming-uniform, glorot-normal, glorot-uniform
 ///       layers:                                           # a sequential network, sizes inferred from the data
@@ -25,13 +26,22 @@ import Yams
 extension Recipe {
     /// The architecture of the `model:` mapping `node` when it has `onnx` or `layers`, or
     /// nil when it has neither (a zoo model). `inputShape` is one example's shape from `data:`.
+    /// The ONNX file whose weights the dense runs start from: `model: {onnx: file}`
+    /// unless it says `init: fresh` (nil for every other model).
+    static func importedWeightsPath(_ top: YAMLMapping) throws -> String? {
+        guard let node = top.node("model"), case .mapping = node else { return nil }
+        let section = try YAMLMapping(file: top.file, path: "model", node: node, allowed: nil)
+        guard let path = try section.string("onnx") else { return nil }
+        return try section.string("init") == "fresh" ? nil : path
+    }
+
     static func parseGraphModel(_ top: YAMLMapping, node: Node, inputShape: [Int], classes: Int) throws -> Architecture? {
         let keys = try YAMLMapping(file: top.file, path: "model", node: node, allowed: nil).keys
         if keys.contains("onnx") {
             let section = try YAMLMapping(file: top.file, path: "model", node: node, allowed: ["onnx", "init"])
             guard let path = try section.string("onnx") else { return nil }
-            if let scheme = try section.string("init"), scheme != "fresh" {
-                throw section.error("init", section.node("init"), "expected fresh (a new initialisation of the graph); to prune the ONNX model's own trained weights, rewind import it and run rewind prune --from the checkpoint --recipe this recipe")
+            if let scheme = try section.string("init"), scheme != "fresh", scheme != "imported" {
+                throw section.error("init", section.node("init"), "expected imported (the dense runs start from the model's own weights, the default) or fresh (a new initialisation of the graph), got '\(scheme)'")
             }
             do {
                 var architecture = try ONNXImporter.read(path, inputShape: inputShape).architecture

@@ -85,6 +85,12 @@ extension Recipe {
         var recipe = Recipe(name: name, seeds: seeds, data: data, architecture: architecture, train: train,
                             prune: prune, usesPaperRates: paperRates, strategies: strategies, text: text, path: file)
         recipe.rewindEpochIsAuto = top.node("train")?["rewind_epoch"]?.string == "auto"
+        if let path = try importedWeightsPath(top) {
+            recipe.importedWeights = path
+            do { recipe.importedWeightsDigest = try fileDigest(URL(fileURLWithPath: path)) } catch {
+                throw top.error("model", top.node("model"), "\(path): cannot be read (\(error.localizedDescription))")
+            }
+        }
         return recipe
     }
 
