@@ -16,7 +16,7 @@ public enum MarkdownReport {
             "",
             "- Generated: \(inline(context.generated))",
             "- Machine: \(inline(context.machine))",
-            "- Compute time: \(ReportNumbers.duration(context.wallSeconds)) (the wall times of every training run, summed; runs in parallel shards overlap)",
+            "- Compute time: \(ReportNumbers.duration(context.wallSeconds)) (the wall times of every training run, summed; runs on parallel workers or shards overlap)",
             "- Seeds: \(seeds.map(String.init).joined(separator: ", ")) "
                 + "(accuracies are mean ± sample std over seeds, in %)",
         ]

@@ -52,7 +52,7 @@ final class MarkdownReportTests: XCTestCase {
         XCTAssertTrue(report.hasPrefix("# lenet300-fashion: retraining strategies compared\n"))
         XCTAssertTrue(report.contains("- Generated: 2025-01-02T03:04:05Z\n"))
         XCTAssertTrue(report.contains("- Machine: 2 cores, Linux x86_64\n"))
-        XCTAssertTrue(report.contains("- Compute time: 1 h 02 min 05 s (the wall times of every training run, summed; runs in parallel shards overlap)\n"))
+        XCTAssertTrue(report.contains("- Compute time: 1 h 02 min 05 s (the wall times of every training run, summed; runs on parallel workers or shards overlap)\n"))
         XCTAssertTrue(report.contains("- Dense network: 88.50 ± 0.71% test accuracy, 20 / 3.0 "))
         XCTAssertTrue(report.contains("```yaml\nname: lenet300-fashion\nseeds: [0, 1]\n```\n"))
         XCTAssertTrue(report.contains("![Test accuracy against weights remaining](accuracy-vs-sparsity.svg)"))
