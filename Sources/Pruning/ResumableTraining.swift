@@ -31,22 +31,12 @@ struct ResumableTraining {
     /// (nil when every epoch was already done and `resumeFile` is absent).
     func run(afterEpoch: (Int, CheckpointContents) throws -> Void = { _, _ in }) throws
         -> (evaluation: Evaluation, last: CheckpointContents?, phases: PhaseSeconds) {
-        let trainer = Trainer(network: network, optimizer: optimizer, schedule: schedule,
-                              trainingSet: experiment.data.train, batchSize: experiment.settings.batchSize,
-                              clipNorm: experiment.settings.clipNorm, dataSeed: seed)
-        trainer.loader.augmentation = experiment.augmentation
-        if let mask { trainer.hooks.append(MaskEnforcer(mask: mask, network: network)) }
+        let trainer = experiment.makeTrainer(network: network, optimizer: optimizer, schedule: schedule,
+                                             dataSeed: seed, mask: mask)
         var start = first
         var evaluation = Evaluation(loss: .nan, accuracy: .nan)
         var last: CheckpointContents? = nil
-        if FileManager.default.fileExists(atPath: resumeFile.path),
-           case let saved = try CheckpointFile.read(resumeFile.path), saved.attributes["key"] != attributes["key"] {
-            // A resume point of other inputs (another checkpoint, recipe or plan): start over.
-            experiment.observer.skipped("\(context): the resume point on disk was made from other inputs; starting the level over")
-            try FileManager.default.removeItem(at: resumeFile)
-        }
-        if FileManager.default.fileExists(atPath: resumeFile.path) {
-            let saved = try CheckpointFile.read(resumeFile.path)
+        if let saved = try experiment.resumePoint(resumeFile, key: attributes["key"], context: context) {
             try saved.restore(into: network, optimizer: optimizer)
             if let mask { guard try Mask.from(saved, network: network) == mask else {
                 throw PruningError.incompatible("\(resumeFile.path): its mask differs from this level's; delete it to restart the level")
@@ -88,6 +78,33 @@ struct ResumableTraining {
 }
 
 extension Experiment {
+    /// The trainer every training run of this experiment uses: its data, batch size,
+    /// clipping and augmentation, with the data order and dropout of `dataSeed`, and
+    /// `mask` enforced after every step (nil: dense).
+    func makeTrainer(network: Network, optimizer: Optimizer, schedule: LearningRateSchedule,
+                     dataSeed: UInt64, mask: Mask?) -> Trainer {
+        let trainer = Trainer(network: network, optimizer: optimizer, schedule: schedule,
+                              trainingSet: data.train, batchSize: settings.batchSize,
+                              clipNorm: settings.clipNorm, dataSeed: dataSeed)
+        trainer.loader.augmentation = augmentation
+        if let mask { trainer.hooks.append(MaskEnforcer(mask: mask, network: network)) }
+        return trainer
+    }
+
+    /// The resume point at `file` if it was made from the inputs whose key is `key`;
+    /// one made from other inputs (another checkpoint, recipe or plan) is removed, so
+    /// the run starts over instead of continuing someone else's.
+    func resumePoint(_ file: URL, key: String?, context: String) throws -> CheckpointContents? {
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        let saved = try CheckpointFile.read(file.path)
+        guard saved.attributes["key"] == key else {
+            observer.skipped("\(context): the resume point on disk was made from other inputs; starting over")
+            try FileManager.default.removeItem(at: file)
+            return nil
+        }
+        return saved
+    }
+
     /// A checkpoint of `network` (and optionally its optimizer and mask) with this
     /// experiment's metadata.
     func checkpoint(network: Network, optimizer: Optimizer?, mask: Mask?, schedule: LearningRateSchedule,

@@ -102,21 +102,25 @@ public final class Trainer {
     /// reseeds dropout, and takes `stepsPerEpoch` optimizer steps. Stops at the first
     /// non-finite batch loss, and checks every parameter is finite at the end; either
     /// is reported in the summary's `divergence` (the caller must not save the network).
-    /// `limitBatches` stops early (benchmarks); `progress` is called every `progressInterval` batches.
+    /// `firstBatch` starts inside the epoch and `limitBatches` stops before batch
+    /// `limitBatches` (a rewind point such as k = 0.25 epochs, benchmarks): batch `b`
+    /// is still the epoch's `b`-th in its order, at step `epoch · stepsPerEpoch + b`.
+    /// `progress` is called every `progressInterval` batches.
     @discardableResult
-    public func trainEpoch(_ epoch: Int, limitBatches: Int? = nil, progressInterval: Int = 20,
+    public func trainEpoch(_ epoch: Int, from firstBatch: Int = 0, limitBatches: Int? = nil, progressInterval: Int = 20,
                            progress: ((BatchProgress) -> Void)? = nil) -> EpochSummary {
         let clock = ContinuousClock(), start = clock.now
         loader.startEpoch(seed: dataSeed, epoch: epoch)
         network.reseedDropout(seed: dataSeed, stream: UInt64(epoch))
         let batches = min(loader.batchesPerEpoch, limitBatches ?? .max)
         var lossSum = 0.0, images = 0, rate: Float = 0
-        for batch in 0..<batches {
+        let first = min(firstBatch, batches)
+        for batch in first..<batches {
             let step = epoch * stepsPerEpoch + batch
             rate = schedule.learningRate(atStep: step)
             let batchLoss = trainStep(batch: batch, learningRate: rate)
             if !batchLoss.isFinite {
-                return summary(epoch: epoch, batches: batches, lossSum: .nan, rate: rate, images: images, start: start,
+                return summary(epoch: epoch, batches: batches - first, lossSum: .nan, rate: rate, images: images, start: start,
                                divergence: TrainingDivergence(epoch: epoch + 1, batch: batch + 1, batches: batches, step: step,
                                                               learningRate: rate, what: "the loss"))
             }
@@ -132,10 +136,11 @@ public final class Trainer {
             TrainingDivergence(epoch: epoch + 1, batch: batches, batches: batches, step: epoch * stepsPerEpoch + batches - 1,
                                learningRate: rate, what: "parameter \(parameter.name)")
         }
-        return summary(epoch: epoch, batches: batches, lossSum: lossSum, rate: rate, images: images, start: start,
+        return summary(epoch: epoch, batches: batches - first, lossSum: lossSum, rate: rate, images: images, start: start,
                        divergence: broken)
     }
 
+    /// `batches`: how many were trained (the mean loss divides by it).
     private func summary(epoch: Int, batches: Int, lossSum: Double, rate: Float, images: Int, start: ContinuousClock.Instant,
                          divergence: TrainingDivergence?) -> EpochSummary {
         let seconds = (ContinuousClock.now - start).seconds

@@ -33,17 +33,13 @@ struct StepRangeTraining {
     /// Runs steps `from ..< to`; after each epoch boundary (and at the end), checks
     /// `experiment.shouldStop` and throws `PruningError.interrupted` if asked.
     func run(from: Int, to: Int) throws {
-        let trainer = Trainer(network: network, optimizer: optimizer, schedule: schedule,
-                              trainingSet: experiment.data.train, batchSize: experiment.settings.batchSize,
-                              clipNorm: experiment.settings.clipNorm, dataSeed: dataSeed)
-        trainer.loader.augmentation = experiment.augmentation
-        if let mask { trainer.hooks.append(MaskEnforcer(mask: mask, network: network)) }
+        let trainer = experiment.makeTrainer(network: network, optimizer: optimizer, schedule: schedule,
+                                             dataSeed: dataSeed, mask: mask)
         let steps = trainer.stepsPerEpoch
         let epochs = (from / steps) ..< ((to + steps - 1) / steps)
         var step = from
-        if let resumeFile, FileManager.default.fileExists(atPath: resumeFile.path) {
-            let saved = try CheckpointFile.read(resumeFile.path)
-            if saved.attributes["key"] == attributes["key"], saved.step > from, saved.step < to {
+        if let resumeFile, let saved = try experiment.resumePoint(resumeFile, key: attributes["key"], context: context) {
+            if saved.step > from, saved.step < to {
                 try saved.restore(into: network, optimizer: optimizer)
                 step = saved.step
                 experiment.observer.skipped("\(context): resuming at step \(step) of \(from) ..< \(to)")
@@ -52,27 +48,16 @@ struct StepRangeTraining {
             }
         }
         while step < to {
+            // Batches `first ..< last` of this epoch's order (a start inside the epoch for k = 0.25).
             let epoch = step / steps, first = step - epoch * steps, last = min(steps, to - epoch * steps)
+            let summary = trainer.trainEpoch(epoch, from: first, limitBatches: last) { progress in
+                experiment.observer.batchProgress(progress, epochs: epochs, context: context)
+            }
+            // A diverged epoch is not saved: the resume point stays the last good boundary.
+            if let divergence = summary.divergence { throw PruningError.incompatible("\(context): \(divergence)") }
             if first == 0 {
-                let summary = trainer.trainEpoch(epoch, limitBatches: last) { progress in
-                    experiment.observer.batchProgress(progress, epochs: epochs, context: context)
-                }
-                // A diverged epoch is not saved: the resume point stays the last good boundary.
-                if let divergence = summary.divergence { throw PruningError.incompatible("\(context): \(divergence)") }
                 experiment.observer.epochFinished(summary, evaluation: evaluate(network, on: experiment.data.test),
                                                   epochs: epochs, context: context)
-            } else {
-                // A start inside the epoch (k = 0.25): the epoch's order, from batch `first`.
-                trainer.loader.startEpoch(seed: dataSeed, epoch: epoch)
-                network.reseedDropout(seed: dataSeed, stream: UInt64(epoch))
-                for batch in first..<last {
-                    let rate = schedule.learningRate(atStep: epoch * steps + batch)
-                    guard trainer.trainStep(batch: batch, learningRate: rate).isFinite else {
-                        let divergence = TrainingDivergence(epoch: epoch + 1, batch: batch + 1, batches: steps,
-                                                            step: epoch * steps + batch, learningRate: rate, what: "the loss")
-                        throw PruningError.incompatible("\(context): \(divergence)")
-                    }
-                }
             }
             step = epoch * steps + last
             guard step < to else { break }
