@@ -28,6 +28,13 @@ public enum ReportWriter {
             (jsonFile, try JSONReport.encode(comparison)),
             (plotFile, Data(SVGPlot.render(comparison).utf8)),
         ]
+        return try writeFiles(files, to: directory)
+    }
+
+    /// Writes already rendered `files` (name, bytes) into `directory`, each atomically
+    /// (`AtomicFile`); returns their URLs. Every report renders all its files first, so
+    /// an error while rendering writes nothing.
+    public static func writeFiles(_ files: [(String, Data)], to directory: URL) throws -> [URL] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return try files.map { name, contents in
             let url = directory.appendingPathComponent(name)

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Pruning
 
 /// The sparse/dense choices measured on this machine (`SparseKernelChoices`), kept
 /// between runs in `$XDG_CACHE_HOME/rewind/sparse-kernels.json` (else
@@ -22,7 +23,7 @@ enum SparseChoiceCache {
 
     static func read() -> Contents? {
         guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
-        return try? JSONDecoder().decode(Contents.self, from: data)
+        return try? RecordJSON.decoder().decode(Contents.self, from: data)
     }
 
     /// This machine's choices for `configuration` (empty when none were kept).
@@ -37,10 +38,7 @@ enum SparseChoiceCache {
         var contents = read() ?? Contents()
         contents.machines[SparseKernelChoices.machineKey(configuration: configuration)] = choices.entries
         do {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try encoder.encode(contents).write(to: file, options: .atomic)
+            try writeAtomically(try RecordJSON.encoder(pretty: true).encode(contents), to: file)
         } catch {
             print("note: could not keep the measured sparse choices in \(file.path): \(error.localizedDescription)",
                   to: &standardError)

@@ -1,4 +1,3 @@
-import AtomicFile
 import Foundation
 import Pruning
 
@@ -24,12 +23,7 @@ public enum StabilityReport {
         for subject in summary.subjects {
             files.append((plotFile(subject), Data(StabilityPlot.render(summary, subject: subject).utf8)))
         }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return try files.map { name, contents in
-            let url = directory.appendingPathComponent(name)
-            try AtomicFile.replace(url.path, with: [UInt8](contents))
-            return url
-        }
+        return try ReportWriter.writeFiles(files, to: directory)
     }
 
     /// `seed,subject,weights_remaining,rewind_point,rewind_step,test_instability,train_instability,
