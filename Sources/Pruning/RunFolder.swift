@@ -25,7 +25,10 @@ public struct RunFolder: Sendable {
     }
 
     /// The recipe as the run read it.
-    public var recipeSnapshot: URL { root.appendingPathComponent("recipe.yaml") }
+    public var recipeSnapshot: URL { Self.recipeSnapshot(in: root) }
+    /// The recipe snapshot of the run folder at `root` (to open a folder whose recipe,
+    /// and so whose source, is not known yet).
+    public static func recipeSnapshot(in root: URL) -> URL { root.appendingPathComponent("recipe.yaml") }
     /// The sbatch scripts and logs of `rewind compare --slurm`.
     public var slurmFolder: URL { root.appendingPathComponent("slurm") }
     public func seedFolder(_ seed: UInt64) -> URL { root.appendingPathComponent("seed-\(seed)") }

@@ -84,8 +84,9 @@ struct PruneCommand: ParsableCommand {
 
         // The checkpoints this strategy reads, named before any training.
         let denseFolder = finalURL.deletingLastPathComponent()
-        let denseSources = DenseSources(initial: self.`init`.map { URL(fileURLWithPath: $0) } ?? denseFolder.appendingPathComponent("init.h5"),
-                                        rewind: rewind.map { URL(fileURLWithPath: $0) } ?? denseFolder.appendingPathComponent("rewind.h5"),
+        let beside = DenseSources(folder: denseFolder)   // init.h5 and rewind.h5 next to --from, as rewind train keeps them
+        let denseSources = DenseSources(initial: self.`init`.map { URL(fileURLWithPath: $0) } ?? beside.initial,
+                                        rewind: rewind.map { URL(fileURLWithPath: $0) } ?? beside.rewind,
                                         final: finalURL)
         var read: [String: URL] = ["final": finalURL]
         if chosen.weights == .rewindPoint { read["rewind"] = denseSources.rewind }

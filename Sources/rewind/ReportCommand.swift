@@ -30,7 +30,7 @@ struct ReportCommand: ParsableCommand {
     /// but names some (`checkpoints/quickstart` for `checkpoints/quickstart-1a2b3c4d`)
     /// gets an error listing them.
     static func open(runFolder url: URL) throws -> (RunFolder, Recipe) {
-        let snapshot = RunFolder(root: url, source: "").recipeSnapshot
+        let snapshot = RunFolder.recipeSnapshot(in: url)
         guard FileManager.default.fileExists(atPath: snapshot.path) else {
             let parent = url.deletingLastPathComponent(), prefix = url.lastPathComponent + "-"
             let matches = ((try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [])
