@@ -9,7 +9,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training and inference images/s (and the OpenBLAS thread crossover with --gemm).")
+        abstract: "Measure training and inference images/s (and the one- vs two-thread product crossover with --gemm).")
 
     @Option(help: "Comma-separated models (default: every model with a peer figure; with --sparse, lenet-300-100 and conv-2).")
     var models: String?

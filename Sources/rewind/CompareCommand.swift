@@ -31,7 +31,7 @@ struct CompareCommand: ParsableCommand {
     var json = false
     @Flag(name: .customLong("dry-run"), help: "Print the planned levels and the run folder, and train nothing.")
     var dryRun = false
-    @Option(help: "Worker processes running independent chains (and dense runs of different seeds) at once, each with REWIND_THREADS OpenBLAS threads (default: cores / jobs). Default: one per core. 1 runs everything in this process.")
+    @Option(help: "Worker processes running independent chains (and dense runs of different seeds) at once, each with REWIND_THREADS threads (default: cores / jobs). Default: one per core. 1 runs everything in this process.")
     var jobs: Int?
     @Flag(help: .hidden) var worker = false
     @OptionGroup(title: "Slurm") var slurm: SlurmOptions
@@ -80,7 +80,7 @@ struct CompareCommand: ParsableCommand {
         let threads = ProcessInfo.processInfo.environment["REWIND_THREADS"].flatMap { Int($0) }
             ?? max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
         announce(recipe, run: run, levels: levels,
-                 part: ["\(workers) worker processes with \(threads) OpenBLAS thread\(threads == 1 ? "" : "s") each"])
+                 part: ["\(workers) worker processes with \(threads) thread\(threads == 1 ? "" : "s") each"])
         if dryRun { return }
         try recipe.saveSnapshot(in: run)
         let stop = installInterruptHandler()

@@ -4,8 +4,7 @@ import Foundation
 /// The process's `ComputeConfiguration`, built once at the start of a command from
 /// the environment (`REWIND_THREADS`, `REWIND_GEMM_THRESHOLD`, `REWIND_SPARSE_THRESHOLD`,
 /// `REWIND_CONV_COLUMNS`, `REWIND_CONV_PARALLEL`, `REWIND_KERNELS`) and the command's
-/// `--threads` (which wins over `REWIND_THREADS`), with OpenBLAS's process-wide thread
-/// pool sized to it (`applyToBLAS`). Every network and optimizer the command makes
+/// `--threads` (which wins over `REWIND_THREADS`). Every network and optimizer the command makes
 /// carries the returned value; a bad variable is a one-line error naming it.
 func makeComputeConfiguration(threads: Int? = nil) throws -> ComputeConfiguration {
     var configuration: ComputeConfiguration
@@ -15,6 +14,5 @@ func makeComputeConfiguration(threads: Int? = nil) throws -> ComputeConfiguratio
         throw CommandFailure(error.description)
     }
     if let threads { configuration.threads = threads }
-    configuration.applyToBLAS()
     return configuration
 }

@@ -11,7 +11,7 @@ struct SlurmOptions: ParsableArguments {
     var partition: String?
     @Option(help: "With --slurm: the time limit of each job and array task, HH:MM:SS or D-HH:MM:SS (sbatch --time).")
     var time: String?
-    @Option(help: "With --slurm: CPUs per task (sbatch --cpus-per-task; also the task's OpenBLAS threads).")
+    @Option(help: "With --slurm: CPUs per task (sbatch --cpus-per-task; also the task's compute threads).")
     var cpusPerTask: Int?
     @Option(help: "With --slurm: memory of each job and array task, e.g. 4G or 500M (sbatch --mem).")
     var mem: String?

@@ -94,7 +94,7 @@ struct SlurmPlan {
             if let memory = resources.memory { directives.append("--mem=\(memory)") }
             lines += directives.map { "#SBATCH " + $0 }
             lines += ["set -euo pipefail",
-                      "# OpenBLAS threads: the CPUs Slurm gave this task (1 unless --cpus-per-task).",
+                      "# compute threads: the CPUs Slurm gave this task (1 unless --cpus-per-task).",
                       "export REWIND_THREADS=\"${REWIND_THREADS:-${SLURM_CPUS_PER_TASK:-1}}\"",
                       "exec " + stage.command.joined(separator: " ")]
             return lines.joined(separator: "\n") + "\n"

@@ -66,7 +66,7 @@ final class CommandLineTests: XCTestCase {
         // targets themselves are always whole, which the identical results above show.
     }
 
-    /// `compare --jobs 2` (two worker processes, one OpenBLAS thread each) gives
+    /// `compare --jobs 2` (two worker processes, one thread each) gives
     /// bit-identical results to `--jobs 1` with one thread, and a parallel run whose
     /// parent is killed resumes to the same numbers.
     func testParallelCompareEqualsSerial() throws {

@@ -3,7 +3,7 @@ import XCTest
 
 /// A tiny comparison in its own folder: LeNet-300-100 on synthetic 5x5 images, 2 seeds
 /// x 2 strategies (fine-tune, lr-rewind: 4 chain units), halving the weights per level.
-/// Runs are deterministic for a given OpenBLAS thread count, so two runs of it in
+/// Runs are deterministic for a given thread count, so two runs of it in
 /// different folders must give the same numbers.
 struct TinyComparison {
     let folder: URL

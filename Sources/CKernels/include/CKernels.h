@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "worker_pool.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -11,20 +11,16 @@ import CBLAS
 /// and to the optimizers (`kernelPath`). Library users and tests get `.default`
 /// unless they set one.
 ///
-/// OpenBLAS's thread count is process-wide state of the library, not of this value.
-/// It is handled in exactly one place, `gemm`: each call states the thread count it
-/// runs with (`gemmThreads(forMultiplyAdds:)`, or 1 inside a layer's own parallel
-/// region) and `gemm` sets OpenBLAS's count to it when it differs from the last
-/// call's. No layer sets it and leaves it for later calls to inherit. Two
-/// configurations with different `threads` must therefore not run products at the
-/// same time in one process: parallel workers are processes, each with its own
-/// OpenBLAS (`applyToBLAS()` once at start sizes its thread pool).
+/// OpenBLAS itself always runs on one thread: `gemm` splits products of
+/// `gemmThreads(forMultiplyAdds:)` threads over the engine's worker pool
+/// (`parallelFor`), the same pool that runs the layers' own parallel regions, so
+/// no call changes a process-wide thread count.
 public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible {
-    /// The most threads one network may use (OpenBLAS threads of a large product,
-    /// workers of a split convolution, pooling or normalisation). At least 1.
+    /// The most threads one network may use (the parts of a split product, workers
+    /// of a split convolution, pooling or normalisation). At least 1.
     public var threads: Int
-    /// Multiply-adds `m·n·k` from which a dense product runs on `threads` OpenBLAS
-    /// threads instead of one (measured: a second thread slows small products,
+    /// Multiply-adds `m·n·k` from which a dense product is split among `threads`
+    /// instead of running on one (measured: a second thread slows small products,
     /// a 60x100x10 product ran at half speed; `rewind bench --gemm` re-measures).
     public var gemmThreshold: Int
     /// Multiply-adds (stored entries times columns) from which a sparse product is
@@ -87,7 +83,7 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
         return copy
     }
 
-    /// OpenBLAS threads for a dense product of `multiplyAdds` multiply-adds:
+    /// Threads (parts, see `gemm`) for a dense product of `multiplyAdds` multiply-adds:
     /// `threads` from `gemmThreshold` on, else 1.
     public func gemmThreads(forMultiplyAdds multiplyAdds: Int) -> Int {
         multiplyAdds >= gemmThreshold ? threads : 1
@@ -103,12 +99,6 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
     /// from `threshold` elements on.
     func workers(elements: Int, threshold: Int, units: Int) -> Int {
         elements >= threshold ? max(1, min(threads, units)) : 1
-    }
-
-    /// Sizes OpenBLAS's thread pool to `threads`: call once per process, at start
-    /// (the CLI does), before any product runs.
-    public func applyToBLAS() {
-        BLASThreadCount.set(threads)
     }
 
     public var description: String {

@@ -1,28 +1,39 @@
-import Dispatch
+import CKernels
 
 /// Runs `body(worker)` for every `worker` in `0..<workers`, concurrently, and returns
 /// when all have finished. With one worker it simply calls `body(0)`.
 ///
+/// The workers run on Rewind's one worker pool (`rw_pool_run`, Sources/CKernels/
+/// worker_pool.c): the calling thread runs worker 0, pool threads the others, and
+/// idle pool threads spin briefly before they sleep, so the hundreds of short
+/// regions of a training step start in well under a microsecond. Every parallel
+/// region of the engine, the split matrix products of `gemm` included, goes
+/// through this one pool, so no two thread pools compete for the cores (OpenBLAS's
+/// own threads, which spin in `sched_yield` between its calls, are never used).
+/// A region started inside another runs its workers one after the other on the
+/// calling thread.
+///
+/// Which worker computes which share never depends on timing, so results are the
+/// same from run to run.
+///
 /// Safety: `body` is shared among threads without Swift's Sendable checking (it
 /// captures layers and raw pointers). Callers must give each worker disjoint memory
 /// to write, and may read shared memory that nobody writes during the call.
-/// `concurrentPerform` does not return before every iteration has, so nothing the
-/// closure captures can be freed while it runs.
+/// `rw_pool_run` does not return before every worker has, so nothing the closure
+/// captures can be freed while it runs.
 func parallelFor(workers: Int, _ body: (Int) -> Void) {
     if workers <= 1 {
         body(0)
         return
     }
     withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: workers) { shared.value($0) }
+        var region = body
+        withUnsafeMutablePointer(to: &region) { pointer in
+            rw_pool_run(workers, { context, worker in
+                context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(worker)
+            }, pointer)
+        }
     }
-}
-
-/// A value handed to other threads without Sendable checking; see `parallelFor`.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// The shape of the empty tensor a layer returns from `backward` when it computes no
