@@ -5,7 +5,10 @@
 ///
 ///     yᵀ [out, B] = W [out, in] (CSR) · xᵀ [in, B] + b      (`sparseGemm`, n = B)
 ///
-/// so the kernel vectorises over the batch. Layouts: the network's layers keep
+/// so the kernel vectorises over the batch. At batch 1 the product is a matrix-vector
+/// product on the weight's blocked sliced-ELLPACK form (`SlicedEllpackMatrix`, built
+/// from the CSR form at `init` for the configuration's kernel build;
+/// `sparseMatrixVector`), which vectorises over rows instead. Layouts: the network's layers keep
 /// activations `[B, features]`; the sparse path keeps them `[features, B]` from one
 /// sparse Linear to the next, so LeNet-300-100 changes layout twice per batch:
 /// - into `[in, B]`: fused into the first sparse product, which transposes each
@@ -184,9 +187,36 @@ public final class SparseInferenceNetwork {
 
     /// The sparse product of a `PrunedStep`.
     private enum SparseForm {
-        /// `yᵀ [out, B] = epilogue(b + W [out, in] (CSR) · xᵀ)`, written to `output`.
-        case linear(matrix: CSRMatrix, bias: Tensor?, output: Tensor)   // bias copied with the weights
+        /// `yᵀ [out, B] = epilogue(b + W [out, in] · xᵀ)`, written to `output`: `W` as CSR
+        /// for `sparseGemm`, and at batch 1 as `vector` for `sparseMatrixVector`.
+        case linear(SparseLinear)
         case convolution(SparseConvolution)
+    }
+
+    /// The sparse forms of a Linear layer's weight and its copied bias.
+    private struct SparseLinear {
+        let matrix: CSRMatrix
+        /// `matrix` in the blocked sliced-ELLPACK layout of this configuration's kernel build (batch 1).
+        let vector: SlicedEllpackMatrix
+        let bias: Tensor?
+        let relu: Bool
+        let output = Tensor(shape: [0])
+
+        /// `output [out, B] = epilogue(b + W · xᵀ)` for `x` `[B, in]` (`transposed`) or
+        /// `[in, B]`; at batch 1 the two are the same memory and the product is
+        /// `sparseMatrixVector`'s. Returns `output`.
+        func forward(_ x: UnsafePointer<Float>, batch: Int, transposed: Bool, workspace: SparseWorkspace,
+                     configuration: ComputeConfiguration) -> Tensor {
+            output.reshape(to: [matrix.rows, batch])
+            if batch == 1 {
+                sparseMatrixVector(vector, x, bias: bias?.pointer, relu: relu, output.pointer,
+                                   configuration: configuration)
+            } else {
+                sparseGemm(matrix, transposed ? .transposed : .none, n: batch, x, bias: bias?.pointer, relu: relu,
+                           output.pointer, workspace: workspace, configuration: configuration)
+            }
+            return output
+        }
     }
 
     private enum Step {
@@ -234,8 +264,10 @@ public final class SparseInferenceNetwork {
             var sparse: SparseForm?
             if density < largestCrossover {
                 if let linear = layer as? Linear {
-                    sparse = .linear(matrix: CSRMatrix(weight.value, mask: mask),
-                                     bias: linear.bias.map { Tensor(copying: $0.value) }, output: Tensor(shape: [0]))
+                    let matrix = CSRMatrix(weight.value, mask: mask)
+                    sparse = .linear(SparseLinear(matrix: matrix,
+                                                  vector: SlicedEllpackMatrix(matrix, for: configuration.kernelPath),
+                                                  bias: linear.bias.map { Tensor(copying: $0.value) }, relu: relu != nil))
                 } else if let convolution = layer as? Conv2D {
                     sparse = .convolution(SparseConvolution(layer: convolution, mask: mask, fusesReLU: relu != nil,
                                                             configuration: configuration))
@@ -306,11 +338,10 @@ public final class SparseInferenceNetwork {
             if let relu = step.relu { _ = relu.forward(y, mode: .evaluation) }
         }
         switch sparse {
-        case let .linear(matrix, bias, output):
-            output.reshape(to: [matrix.rows, batch])
+        case .linear(let linear):
             return SparseCrossover.time(dense: dense) {
-                sparseGemm(matrix, batch > 1 ? .transposed : .none, n: batch, input.pointer, bias: bias?.pointer,
-                           relu: step.relu != nil, output.pointer, workspace: workspace, configuration: configuration)
+                _ = linear.forward(input.pointer, batch: batch, transposed: true, workspace: workspace,
+                                   configuration: configuration)
             }
         case .convolution(let convolution):
             return SparseCrossover.time(dense: dense) { _ = convolution.forward(input) }
@@ -337,15 +368,12 @@ public final class SparseInferenceNetwork {
                 layout = .batchMajor
             case .pruned(let pruned):
                 switch sparseForm(of: pruned, batch: batch) {
-                case let .linear(matrix, bias, output):
-                    precondition(x.count == batch * matrix.columns,
-                                 "SparseInferenceNetwork: \(pruned.weightName) expects \(matrix.columns) features, got \(x.shape)")
-                    output.reshape(to: [matrix.rows, batch])
+                case .linear(let linear):
+                    precondition(x.count == batch * linear.matrix.columns,
+                                 "SparseInferenceNetwork: \(pruned.weightName) expects \(linear.matrix.columns) features, got \(x.shape)")
                     // yᵀ[out, B] = epilogue(b + W · xᵀ); x is read transposed while still [B, in].
-                    sparseGemm(matrix, layout == .batchMajor && batch > 1 ? .transposed : .none,
-                               n: batch, x.pointer, bias: bias?.pointer, relu: pruned.relu != nil,
-                               output.pointer, workspace: workspace, configuration: configuration)
-                    x = output
+                    x = linear.forward(x.pointer, batch: batch, transposed: layout == .batchMajor, workspace: workspace,
+                                       configuration: configuration)
                     layout = .featureMajor
                 case .convolution(let convolution):
                     // y [B, O, OH, OW] = epilogue(b + W (CSR) · im2col(x)), per group of images

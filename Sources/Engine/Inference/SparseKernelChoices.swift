@@ -66,14 +66,17 @@ public final class SparseKernelChoices {
     }
 
     /// What a set of choices is valid for: "<CPU model> | kernels <build> | OpenBLAS
-    /// <core> | <threads> threads".
+    /// <core> | <threads> threads | batch-1 sliced ELLPACK <lanes>x<block columns>"
+    /// (the last names the layout the batch-1 sparse product runs, so choices timed
+    /// with another batch-1 kernel are measured again).
     public static func machineKey(configuration: ComputeConfiguration) -> String {
         var brand = [CChar](repeating: 0, count: 49)
         rw_cpu_brand(&brand)
         let model = String(decoding: brand.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let layout = SlicedEllpackMatrix.layout(for: configuration.kernelPath)
         let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
         return "\(model.trimmedSpaces) | kernels \(configuration.kernelPath.resolvedPath) | OpenBLAS \(core) | "
-            + "\(configuration.threads) threads"
+            + "\(configuration.threads) threads | batch-1 sliced ELLPACK \(layout.lanes)x\(layout.blockColumns)"
     }
 }
 
