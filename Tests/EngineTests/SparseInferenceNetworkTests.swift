@@ -67,6 +67,21 @@ final class SparseInferenceNetworkTests: XCTestCase {
         }
     }
 
+    /// The batch-1 profile covers each Linear layer with its stored entries (timings
+    /// are only checked to be measured: speed belongs to `rewind bench`).
+    func testLinearProfileCoversEveryLinearLayer() {
+        let network = Self.lenet95
+        let profile = SparseLinearProfile.measure(network: network, repeats: 1)
+        XCTAssertEqual(profile.layers.map(\.name), ["fc1", "fc2", "fc3"])
+        XCTAssertEqual(profile.layers.map(\.shape), [[300, 784], [100, 300], [10, 100]])
+        for layer in profile.layers {
+            XCTAssertEqual(layer.stored, network.parameter(named: layer.name + ".weight")!.value.nonZeroCount)
+            XCTAssertGreaterThanOrEqual(layer.slots, layer.stored)
+            XCTAssertTrue([layer.denseSeconds, layer.csrSeconds, layer.ellpackSeconds].allSatisfy { $0 > 0 && $0.isFinite })
+        }
+        XCTAssertTrue(profile.networkSeconds > 0 && profile.networkSeconds.isFinite)
+    }
+
     func testPlanFusesReLUAndReportsDensities() {
         let network = Self.lenet95
         let sparse = SparseInferenceNetwork(network: network, crossoverDensity: 0.5)
