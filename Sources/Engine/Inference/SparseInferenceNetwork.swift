@@ -193,8 +193,10 @@ public final class SparseInferenceNetwork {
         case convolution(SparseConvolution)
     }
 
-    /// The sparse forms of a Linear layer's weight and its copied bias.
-    private struct SparseLinear {
+    /// The sparse forms of a Linear layer's weight and its copied bias (a class: the
+    /// steps hand it on by one reference, not six arrays to retain, which counts at
+    /// batch 1 where the whole pass takes a few microseconds).
+    private final class SparseLinear {
         let matrix: CSRMatrix
         /// `matrix` in the blocked sliced-ELLPACK layout of this configuration's kernel build (batch 1).
         let vector: SlicedEllpackMatrix
@@ -202,12 +204,19 @@ public final class SparseInferenceNetwork {
         let relu: Bool
         let output = Tensor(shape: [0])
 
+        init(matrix: CSRMatrix, vector: SlicedEllpackMatrix, bias: Tensor?, relu: Bool) {
+            self.matrix = matrix
+            self.vector = vector
+            self.bias = bias
+            self.relu = relu
+        }
+
         /// `output [out, B] = epilogue(b + W · xᵀ)` for `x` `[B, in]` (`transposed`) or
         /// `[in, B]`; at batch 1 the two are the same memory and the product is
         /// `sparseMatrixVector`'s. Returns `output`.
         func forward(_ x: UnsafePointer<Float>, batch: Int, transposed: Bool, workspace: SparseWorkspace,
                      configuration: ComputeConfiguration) -> Tensor {
-            output.reshape(to: [matrix.rows, batch])
+            output.reshape(rows: matrix.rows, columns: batch)
             if batch == 1 {
                 sparseMatrixVector(vector, x, bias: bias?.pointer, relu: relu, output.pointer,
                                    configuration: configuration)
@@ -388,7 +397,7 @@ public final class SparseInferenceNetwork {
         }
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]
-        logits.reshape(to: [batch, features])
+        logits.reshape(rows: batch, columns: features)
         transpose(rows: features, columns: batch, x.pointer, logits.pointer, variant: configuration.kernelPath)
         return logits
     }
@@ -399,8 +408,17 @@ public final class SparseInferenceNetwork {
     private func inBatchMajor(_ x: Tensor, _ layout: Layout, batch: Int) -> Tensor {
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]
-        batchMajor.reshape(to: [batch, features])
+        batchMajor.reshape(rows: batch, columns: features)
         transpose(rows: features, columns: batch, x.pointer, batchMajor.pointer, variant: configuration.kernelPath)
         return batchMajor
+    }
+}
+
+extension Tensor {
+    /// `reshape(to: [rows, columns])`, without building the shape array when the
+    /// shape is already that (the batch-1 pass reshapes each buffer on every call).
+    fileprivate func reshape(rows: Int, columns: Int) {
+        if shape.count == 2 && shape[0] == rows && shape[1] == columns { return }
+        reshape(to: [rows, columns])
     }
 }
