@@ -55,8 +55,9 @@ public enum SparseCrossover {
     /// The dense time is `Linear.forward` (bias copy and sgemm, with OpenBLAS's thread
     /// choice). The sparse time is `sparseGemm` with bias on a random mask of the
     /// probed density, activations in the `[features, batch]` layout the sparse
-    /// inference path keeps between layers. The density where the two meet is found
-    /// by `bisect`.
+    /// inference path keeps between layers (at batch 1 `sparseMatrixVector` on the
+    /// sliced-ELLPACK form, as the sparse inference path runs it). The density where
+    /// the two meet is found by `bisect`.
     public static func measure(rows: Int, columns: Int, batch: Int, repeats: Int = 5,
                                configuration: ComputeConfiguration = .default, seed: UInt64 = 0) -> Double {
         precondition(rows > 0 && columns > 0 && batch > 0, "SparseCrossover.measure: empty shape")
@@ -74,9 +75,14 @@ public enum SparseCrossover {
         return bisect { density in
             let matrix = CSRMatrix(layer.weight.value, mask: randomMask(layer.weight.value.shape, density: density,
                                                                         using: &generator))
+            let vector = batch == 1 ? SlicedEllpackMatrix(matrix, for: configuration.kernelPath) : nil
             return sparseIsFaster(repeats: repeats, dense: { _ = layer.forward(x, mode: .evaluation) }, sparse: {
-                sparseGemm(matrix, .none, n: batch, xT.pointer, bias: bias, y.pointer,
-                           workspace: workspace, configuration: configuration)
+                if let vector {
+                    sparseMatrixVector(vector, xT.pointer, bias: bias, y.pointer, configuration: configuration)
+                } else {
+                    sparseGemm(matrix, .none, n: batch, xT.pointer, bias: bias, y.pointer,
+                               workspace: workspace, configuration: configuration)
+                }
             })
         }
     }
