@@ -167,4 +167,27 @@ final class SparseInferenceNetworkTests: XCTestCase {
         assertMatchesDense(obeying, network, batch: 2, seed: 42)
         XCTAssertFalse(given.measuredNew)
     }
+
+    /// At batch 1 a Linear layer's two sparse forms (CSR, sliced ELLPACK) are both
+    /// timed, the faster is kept with the choice, and either runs correctly.
+    func testBatchOneChoosesBetweenCSRAndSlicedEllpack() {
+        let network = Self.lenet95
+        let choices = SparseKernelChoices()
+        let measured = SparseInferenceNetwork(network: network, choices: choices)
+        assertMatchesDense(measured, network, batch: 1, seed: 43)
+        _ = measured.kernel(for: "fc1", batch: 4)
+        for entry in choices.entries {
+            XCTAssertEqual(entry.matrixVectorForm == nil, entry.key.batch != 1, "\(entry)")
+        }
+        for form in [SparseKernelChoices.MatrixVectorForm.csr, .slicedEllpack] {
+            let given = SparseKernelChoices(entries: ["fc1", "fc2", "fc3"].map { name in
+                let weight = network.parameter(named: name + ".weight")!.value
+                return .init(key: .init(kind: .linear, shape: weight.shape, stored: weight.nonZeroCount, batch: 1),
+                             kernel: .sparse, speedUp: 2, matrixVectorForm: form)
+            })
+            let obeying = SparseInferenceNetwork(network: network, choices: given)
+            assertMatchesDense(obeying, network, batch: 1, seed: 44)
+            XCTAssertFalse(given.measuredNew)
+        }
+    }
 }

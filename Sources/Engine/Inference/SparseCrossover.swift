@@ -162,12 +162,24 @@ public enum SparseCrossover {
     /// `repeats` rounds of at least 5 ms each (so load from other processes hits
     /// both alike) and each keeps its best round.
     static func time(repeats: Int = 3, dense: () -> Void, sparse: () -> Void) -> (dense: Double, sparse: Double) {
-        var denseTime = Double.infinity, sparseTime = Double.infinity
-        for _ in 0..<max(repeats, 1) {
-            denseTime = min(denseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, dense))
-            sparseTime = min(sparseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, sparse))
+        withoutActuallyEscaping(dense) { dense in
+            withoutActuallyEscaping(sparse) { sparse in
+                let seconds = time(repeats: repeats, [dense, sparse])
+                return (seconds[0], seconds[1])
+            }
         }
-        return (denseTime, sparseTime)
+    }
+
+    /// Seconds per call of each of `bodies`, timed in turn for `repeats` rounds of at
+    /// least 5 ms each, each keeping its best round.
+    static func time(repeats: Int = 3, _ bodies: [() -> Void]) -> [Double] {
+        var best = [Double](repeating: .infinity, count: bodies.count)
+        for _ in 0..<max(repeats, 1) {
+            for (index, body) in bodies.enumerated() {
+                best[index] = min(best[index], bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, body))
+            }
+        }
+        return best
     }
 
     /// A 0/1 tensor of `shape` with each entry 1 with probability `density` (at least one).

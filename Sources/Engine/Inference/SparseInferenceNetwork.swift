@@ -170,6 +170,8 @@ public final class SparseInferenceNetwork {
         /// a steady stream of equal batches decides with one comparison.
         var decidedBatch = -1
         var decided: SparseForm?
+        /// Whether a Linear at batch 1 runs its sliced-ELLPACK form (else its CSR form).
+        var decidedSlicedEllpack = true
 
         init(kind: SparseCrossover.LayerKind, layer: Layer, weight: Parameter, stored: Int, inputShape: [Int],
              relu: ReLU?, sparse: SparseForm?) {
@@ -213,11 +215,11 @@ public final class SparseInferenceNetwork {
 
         /// `output [out, B] = epilogue(b + W · xᵀ)` for `x` `[B, in]` (`transposed`) or
         /// `[in, B]`; at batch 1 the two are the same memory and the product is
-        /// `sparseMatrixVector`'s. Returns `output`.
-        func forward(_ x: UnsafePointer<Float>, batch: Int, transposed: Bool, workspace: SparseWorkspace,
-                     configuration: ComputeConfiguration) -> Tensor {
+        /// `sparseMatrixVector`'s when `slicedEllpack`, else the CSR one. Returns `output`.
+        func forward(_ x: UnsafePointer<Float>, batch: Int, transposed: Bool, slicedEllpack: Bool = true,
+                     workspace: SparseWorkspace, configuration: ComputeConfiguration) -> Tensor {
             output.reshape(rows: matrix.rows, columns: batch)
-            if batch == 1 {
+            if batch == 1 && slicedEllpack {
                 sparseMatrixVector(vector, x, bias: bias?.pointer, relu: relu, output.pointer,
                                    configuration: configuration)
             } else {
@@ -332,13 +334,16 @@ public final class SparseInferenceNetwork {
         guard let sparse = step.sparse else { return nil }
         if let crossoverDensity { return step.density < crossoverDensity ? sparse : nil }
         let key = SparseKernelChoices.Key(kind: step.kind, shape: step.weightShape, stored: step.stored, batch: batch)
-        return choices.kernel(for: key) { measure(step, sparse, batch: batch) } == .sparse ? sparse : nil
+        let choice = choices.choice(for: key) { measure(step, sparse, batch: batch) }
+        step.decidedSlicedEllpack = choice.matrixVectorForm != .csr
+        return choice.kernel == .sparse ? sparse : nil
     }
 
     /// Seconds per call of `step`'s dense product (its layer's `forward`, then the
-    /// ReLU) and of its sparse product, on `batch` random inputs, timed alternately
+    /// ReLU) and of its sparse product (a Linear at batch 1: both its CSR and its
+    /// sliced-ELLPACK form), on `batch` random inputs, timed alternately
     /// (`SparseCrossover.time`). Called before a forward pass uses any buffer.
-    private func measure(_ step: PrunedStep, _ sparse: SparseForm, batch: Int) -> (dense: Double, sparse: Double) {
+    private func measure(_ step: PrunedStep, _ sparse: SparseForm, batch: Int) -> SparseKernelChoices.Timing {
         let input = Tensor(shape: [batch] + step.inputShape)
         var generator = SeededGenerator(seed: 0, concern: .benchmark)
         for i in 0..<input.count { input[i] = generator.nextNormal() }
@@ -348,12 +353,15 @@ public final class SparseInferenceNetwork {
         }
         switch sparse {
         case .linear(let linear):
-            return SparseCrossover.time(dense: dense) {
-                _ = linear.forward(input.pointer, batch: batch, transposed: true, workspace: workspace,
-                                   configuration: configuration)
-            }
+            let forms = (batch == 1 ? [false, true] : [false]).map { slicedEllpack in {
+                _ = linear.forward(input.pointer, batch: batch, transposed: true, slicedEllpack: slicedEllpack,
+                                   workspace: self.workspace, configuration: self.configuration)
+            } }
+            let seconds = SparseCrossover.time([dense] + forms)
+            return .init(dense: seconds[0], sparse: seconds[1], slicedEllpack: seconds.count > 2 ? seconds[2] : nil)
         case .convolution(let convolution):
-            return SparseCrossover.time(dense: dense) { _ = convolution.forward(input) }
+            let seconds = SparseCrossover.time(dense: dense) { _ = convolution.forward(input) }
+            return .init(dense: seconds.dense, sparse: seconds.sparse)
         }
     }
 
@@ -381,7 +389,8 @@ public final class SparseInferenceNetwork {
                     precondition(x.count == batch * linear.matrix.columns,
                                  "SparseInferenceNetwork: \(pruned.weightName) expects \(linear.matrix.columns) features, got \(x.shape)")
                     // yᵀ[out, B] = epilogue(b + W · xᵀ); x is read transposed while still [B, in].
-                    x = linear.forward(x.pointer, batch: batch, transposed: layout == .batchMajor, workspace: workspace,
+                    x = linear.forward(x.pointer, batch: batch, transposed: layout == .batchMajor,
+                                       slicedEllpack: pruned.decidedSlicedEllpack, workspace: workspace,
                                        configuration: configuration)
                     layout = .featureMajor
                 case .convolution(let convolution):
