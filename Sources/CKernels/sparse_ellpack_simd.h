@@ -24,7 +24,10 @@
 /// (AVX2: 8 rows, 16-column blocks) and 1.62 us (AVX-512: 16 rows, 32-column
 /// blocks), although padding to the slice's widest row per block stores 2.5-2.7x
 /// the entries (29.4k slots for 11.7k entries in fc1). Byte column offsets beat
-/// 32-bit ones (AVX-512 fc1 1.42 vs 2.39 us: the slots stream from L2).
+/// 32-bit ones (AVX-512 fc1 1.42 vs 2.39 us: the slots stream from L2). Capping a
+/// step's width below the slice's longest row and adding the overflow entries by
+/// scalar FMAs after the slice halved the padding but lost (AVX2 fc1 4.8 us,
+/// AVX-512 2.1 us): the scalar remainder costs more than the padded steps it saves.
 RW_SIMD void RW_NAME(rw_sell_spmv)(const rw_sell_view *a, const float *x, const float *bias, int relu, float *y) {
     enum { block = 2 * RW_LANES };
     const int32_t blocks = (a->cols + block - 1) / block, full_blocks = a->cols / block;

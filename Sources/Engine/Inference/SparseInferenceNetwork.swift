@@ -8,7 +8,9 @@
 /// so the kernel vectorises over the batch. At batch 1 the product is a matrix-vector
 /// product on the weight's blocked sliced-ELLPACK form (`SlicedEllpackMatrix`, built
 /// from the CSR form at `init` for the configuration's kernel build;
-/// `sparseMatrixVector`), which vectorises over rows instead. Layouts: the network's layers keep
+/// `sparseMatrixVector`), which vectorises over rows instead, or, where the
+/// measured choice says it is faster (see Crossover), the CSR matrix-vector product
+/// (`sparseGemm` with n = 1). Layouts: the network's layers keep
 /// activations `[B, features]`; the sparse path keeps them `[features, B]` from one
 /// sparse Linear to the next, so LeNet-300-100 changes layout twice per batch:
 /// - into `[in, B]`: fused into the first sparse product, which transposes each
@@ -36,7 +38,8 @@
 /// dense and sparse products are timed on its own weights (`SparseKernelChoices`,
 /// which the CLI keeps in a cache file per machine), and the faster runs, so a
 /// layer may run dense at batch 1 and sparse at batch 256, and never runs the
-/// slower product. A number fixes the crossover for every kind and batch instead
+/// slower product. At batch 1 a Linear layer's two sparse forms are both timed and
+/// the faster is kept with the choice (`SparseKernelChoices.MatrixVectorForm`). A number fixes the crossover for every kind and batch instead
 /// (0: all dense, 1.01: all sparse); tests use that for a fixed plan.
 ///
 /// (The tables below were measured on the AVX2 machine with the crossovers of that
