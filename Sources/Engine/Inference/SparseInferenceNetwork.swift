@@ -7,7 +7,7 @@
 ///
 /// so the kernel vectorises over the batch. At batch 1 the product is a matrix-vector
 /// product on the weight's blocked sliced-ELLPACK form (`SlicedEllpackMatrix`, built
-/// from the CSR form at `init` for the configuration's kernel build;
+/// from the CSR form at the first batch of 1 for the configuration's kernel build;
 /// `sparseMatrixVector`), which vectorises over rows instead, or, where the
 /// measured choice says it is faster (see Crossover), the CSR matrix-vector product
 /// (`sparseGemm` with n = 1). Layouts: the network's layers keep
@@ -203,15 +203,17 @@ public final class SparseInferenceNetwork {
     /// batch 1 where the whole pass takes a few microseconds).
     private final class SparseLinear {
         let matrix: CSRMatrix
-        /// `matrix` in the blocked sliced-ELLPACK layout of this configuration's kernel build (batch 1).
-        let vector: SlicedEllpackMatrix
+        let kernelPath: KernelVariant
+        /// `matrix` in the blocked sliced-ELLPACK layout of the kernel build, built at the
+        /// first batch of 1 (it stores 2-4x the entries, padding included).
+        lazy var vector = SlicedEllpackMatrix(matrix, for: kernelPath)
         let bias: Tensor?
         let relu: Bool
         let output = Tensor(shape: [0])
 
-        init(matrix: CSRMatrix, vector: SlicedEllpackMatrix, bias: Tensor?, relu: Bool) {
+        init(matrix: CSRMatrix, kernelPath: KernelVariant, bias: Tensor?, relu: Bool) {
             self.matrix = matrix
-            self.vector = vector
+            self.kernelPath = kernelPath
             self.bias = bias
             self.relu = relu
         }
@@ -278,9 +280,8 @@ public final class SparseInferenceNetwork {
             var sparse: SparseForm?
             if density < largestCrossover {
                 if let linear = layer as? Linear {
-                    let matrix = CSRMatrix(weight.value, mask: mask)
-                    sparse = .linear(SparseLinear(matrix: matrix,
-                                                  vector: SlicedEllpackMatrix(matrix, for: configuration.kernelPath),
+                    sparse = .linear(SparseLinear(matrix: CSRMatrix(weight.value, mask: mask),
+                                                  kernelPath: configuration.kernelPath,
                                                   bias: linear.bias.map { Tensor(copying: $0.value) }, relu: relu != nil))
                 } else if let convolution = layer as? Conv2D {
                     sparse = .convolution(SparseConvolution(layer: convolution, mask: mask, fusesReLU: relu != nil,
