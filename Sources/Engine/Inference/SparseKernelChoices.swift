@@ -8,7 +8,7 @@ import CKernels
 /// OpenBLAS, and a layer never runs the slower product.
 ///
 /// A choice holds for the machine it was measured on: `machineKey` names it (CPU
-/// model, kernel build, OpenBLAS core type, threads), and the CLI keeps one set of
+/// model, kernel build, OpenBLAS core type, threads, batch-1 sliced-ELLPACK layout), and the CLI keeps one set of
 /// choices per key in its cache file. Not thread-safe.
 public final class SparseKernelChoices {
     /// One measured situation: a layer kind and weight shape with `stored` entries, at `batch`.
