@@ -54,3 +54,14 @@ RW_SIMD void rw_transpose_avx2(int32_t rows, int32_t cols, const float *src, ptr
 }
 
 #endif
+
+#if defined(__x86_64__) || defined(__i386__)
+/// Lanes' x values from a 16-column block in two registers: both halves permuted by
+/// the offset's low 3 bits, blended by its bit 3 (shifted into the sign bit).
+RW_SIMD_INLINE __m256 sell_lookup_avx2(__m256 lo, __m256 hi, const uint8_t *k) {
+    const __m256i index = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)k));
+    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, index), _mm256_permutevar8x32_ps(hi, index),
+                            _mm256_castsi256_ps(_mm256_slli_epi32(index, 28)));
+}
+#include "sparse_ellpack_simd.h"
+#endif

@@ -13,3 +13,12 @@
 #include "sparse_microkernels_simd.h"
 
 #endif
+
+#if defined(__x86_64__) || defined(__i386__)
+/// Lanes' x values from a 32-column block in two registers: one two-table permute
+/// (`vpermt2ps`, the offset's low 5 bits).
+RW_SIMD_INLINE __m512 sell_lookup_avx512(__m512 lo, __m512 hi, const uint8_t *k) {
+    return _mm512_permutex2var_ps(lo, _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)k)), hi);
+}
+#include "sparse_ellpack_simd.h"
+#endif

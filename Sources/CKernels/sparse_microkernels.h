@@ -47,6 +47,10 @@ extern const rw_sparse_microkernels rw_sparse_microkernels_avx512;
 /// The AVX2 matrix-vector product (the `spmv` of both vector tables).
 void rw_spmv_avx2(const rw_csr_view *a, const float *x, ptrdiff_t incx, const float *bias, int relu,
                   float *y, ptrdiff_t incy);
+/// The blocked sliced-ELLPACK matrix-vector products (sparse_ellpack_simd.h) for
+/// the layouts of `rw_sell_layout`: 8 rows x 16 columns (AVX2), 16 x 32 (AVX-512).
+void rw_sell_spmv_avx2(const rw_sell_view *a, const float *x, const float *bias, int relu, float *y);
+void rw_sell_spmv_avx512(const rw_sell_view *a, const float *x, const float *bias, int relu, float *y);
 /// The AVX2 8x8-tile transpose (the `transpose` of both vector tables).
 void rw_transpose_avx2(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd);
 #endif

@@ -12,8 +12,9 @@ import Pruning
 /// kept in `SparseChoiceCache`), so a second run reuses the first run's choices.
 /// Each (model, sparsity, batch) times both paths alternately (`InferenceComparison`):
 /// 7 rounds, or 3 when one dense pass takes over 50 ms (Conv-2 at batch 256), which
-/// keeps the default run to a few minutes. Without `--json`, the pruned convolutions
-/// at 90% sparsity and above are also broken down on one thread (`SparseConvolutionProfile`).
+/// keeps the default run to a few minutes. Without `--json`, at 90% sparsity and above
+/// the Linear layers' batch-1 products are broken down (`SparseLinearProfile`) and the
+/// pruned convolutions on one thread (`SparseConvolutionProfile`).
 enum SparseBench {
     static let defaultModels = ["lenet-300-100", "conv-2"]
     static let sparsities: [Double] = [0, 0.5, 0.8, 0.9, 0.95, 0.98]
@@ -62,6 +63,10 @@ enum SparseBench {
                     }
                 }
                 if !json && sparsity >= 0.9 {
+                    let profile = SparseLinearProfile.measure(network: network, masks: masks)
+                    for line in profile.layers.map(\.description) + (profile.layers.isEmpty ? [] : [profile.summary]) {
+                        print("  \(model) \(Int(sparsity * 100))% " + line)
+                    }
                     for batch in batches {
                         for line in SparseConvolutionProfile.measure(network: network, masks: masks, batch: batch) {
                             print("  \(model) \(Int(sparsity * 100))% " + line.description)

@@ -5,7 +5,7 @@ import Pruning
 /// The sparse/dense choices measured on this machine (`SparseKernelChoices`), kept
 /// between runs in `$XDG_CACHE_HOME/rewind/sparse-kernels.json` (else
 /// `~/.cache/rewind/sparse-kernels.json`), one set per machine key (CPU model,
-/// kernel build, OpenBLAS core type, threads), so each layer shape is measured once
+/// kernel build, OpenBLAS core type, threads, batch-1 layout), so each layer shape is measured once
 /// per machine. The cache only saves time: a missing or unreadable file means
 /// measuring again, and a file that cannot be written is said in one line.
 enum SparseChoiceCache {

@@ -67,6 +67,21 @@ final class SparseInferenceNetworkTests: XCTestCase {
         }
     }
 
+    /// The batch-1 profile covers each Linear layer with its stored entries (timings
+    /// are only checked to be measured: speed belongs to `rewind bench`).
+    func testLinearProfileCoversEveryLinearLayer() {
+        let network = Self.lenet95
+        let profile = SparseLinearProfile.measure(network: network, repeats: 1)
+        XCTAssertEqual(profile.layers.map(\.name), ["fc1", "fc2", "fc3"])
+        XCTAssertEqual(profile.layers.map(\.shape), [[300, 784], [100, 300], [10, 100]])
+        for layer in profile.layers {
+            XCTAssertEqual(layer.stored, network.parameter(named: layer.name + ".weight")!.value.nonZeroCount)
+            XCTAssertGreaterThanOrEqual(layer.slots, layer.stored)
+            XCTAssertTrue([layer.denseSeconds, layer.csrSeconds, layer.ellpackSeconds].allSatisfy { $0 > 0 && $0.isFinite })
+        }
+        XCTAssertTrue(profile.networkSeconds > 0 && profile.networkSeconds.isFinite)
+    }
+
     func testPlanFusesReLUAndReportsDensities() {
         let network = Self.lenet95
         let sparse = SparseInferenceNetwork(network: network, crossoverDensity: 0.5)
@@ -151,5 +166,28 @@ final class SparseInferenceNetworkTests: XCTestCase {
         XCTAssertEqual(["fc1", "fc2", "fc3"].map { obeying.kernel(for: $0, batch: 2) }, [.dense, .sparse, .sparse])
         assertMatchesDense(obeying, network, batch: 2, seed: 42)
         XCTAssertFalse(given.measuredNew)
+    }
+
+    /// At batch 1 a Linear layer's two sparse forms (CSR, sliced ELLPACK) are both
+    /// timed, the faster is kept with the choice, and either runs correctly.
+    func testBatchOneChoosesBetweenCSRAndSlicedEllpack() {
+        let network = Self.lenet95
+        let choices = SparseKernelChoices()
+        let measured = SparseInferenceNetwork(network: network, choices: choices)
+        assertMatchesDense(measured, network, batch: 1, seed: 43)
+        _ = measured.kernel(for: "fc1", batch: 4)
+        for entry in choices.entries {
+            XCTAssertEqual(entry.matrixVectorForm == nil, entry.key.batch != 1, "\(entry)")
+        }
+        for form in [SparseKernelChoices.MatrixVectorForm.csr, .slicedEllpack] {
+            let given = SparseKernelChoices(entries: ["fc1", "fc2", "fc3"].map { name in
+                let weight = network.parameter(named: name + ".weight")!.value
+                return .init(key: .init(kind: .linear, shape: weight.shape, stored: weight.nonZeroCount, batch: 1),
+                             kernel: .sparse, speedUp: 2, matrixVectorForm: form)
+            })
+            let obeying = SparseInferenceNetwork(network: network, choices: given)
+            assertMatchesDense(obeying, network, batch: 1, seed: 44)
+            XCTAssertFalse(given.measuredNew)
+        }
     }
 }

@@ -76,6 +76,46 @@ void rw_sparse_spmm(const rw_csr_view *a, int32_t n,
                     float *c, ptrdiff_t ldc,
                     float *workspace, int variant);
 
+/// A read-only view of a sparse matrix [rows, cols] in the blocked sliced-ELLPACK
+/// layout of the batch-1 product (`rw_sell_spmv`; Engine's `SlicedEllpackMatrix`
+/// builds it from CSR):
+///
+/// - rows in slices of `lanes` (row `q·lanes + r` is lane r of slice q; the last
+///   slice may be partial), columns in blocks of `block_columns`;
+/// - for slice q and block b (slices outer, blocks inner, in order), `w =
+///   widths[q·blocks + b]` steps, w the most entries any row of the slice has in
+///   the block; step s holds `lanes` values and `lanes` column offsets within the
+///   block (`values[t·lanes + r]`, `columns[t·lanes + r]`, t counting steps over
+///   the whole matrix): lane r's s-th entry in block b, or value 0 at offset 0
+///   when the row has fewer;
+///
+/// so one step is one vector of values times one vector of x looked up in the
+/// block's `block_columns` floats by a register permute (no gather, no per-row
+/// loop, no horizontal sum).
+typedef struct rw_sell_view {
+    int32_t rows;
+    int32_t cols;
+    int32_t lanes;            // rows per slice, 1...16
+    int32_t block_columns;    // columns per block, 1...32
+    const uint8_t *widths;    // [ceil(rows / lanes) * ceil(cols / block_columns)]
+    const float *values;      // [sum(widths) * lanes]
+    const uint8_t *columns;   // [sum(widths) * lanes], each < block_columns
+} rw_sell_view;
+
+/// The slice height and block width whose layout the build `variant` resolves to
+/// runs with vector permutes: 16 and 32 (AVX-512: one `vpermt2ps` over two 16-float
+/// registers), 8 and 16 (AVX2: two `vpermps` and a blend; also the portable layout).
+void rw_sell_layout(int variant, int32_t *lanes, int32_t *block_columns);
+
+/// The sparse matrix-vector product with a fused bias and ReLU:
+///
+///     y[i] = epilogue(bias[i] + sum_j a[i, j] · x[j])      for i < a->rows
+///
+/// x has `a->cols` floats, y `a->rows`; `bias` may be NULL; epilogue is max(·, 0)
+/// when `relu` is non-zero. The vector builds run when the view has their layout
+/// (`rw_sell_layout`), any other layout runs the portable loop.
+void rw_sell_spmv(const rw_sell_view *a, const float *x, const float *bias, int relu, float *y, int variant);
+
 /// dst[c*ldd + r] = src[r*lds + c] for r < rows, c < cols (out of place, 8x8 tiles).
 void rw_transpose(int32_t rows, int32_t cols, const float *src, ptrdiff_t lds,
                   float *dst, ptrdiff_t ldd, int variant);

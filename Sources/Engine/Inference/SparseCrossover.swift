@@ -55,8 +55,9 @@ public enum SparseCrossover {
     /// The dense time is `Linear.forward` (bias copy and sgemm, with OpenBLAS's thread
     /// choice). The sparse time is `sparseGemm` with bias on a random mask of the
     /// probed density, activations in the `[features, batch]` layout the sparse
-    /// inference path keeps between layers. The density where the two meet is found
-    /// by `bisect`.
+    /// inference path keeps between layers (at batch 1 `sparseMatrixVector` on the
+    /// sliced-ELLPACK form, as the sparse inference path runs it). The density where
+    /// the two meet is found by `bisect`.
     public static func measure(rows: Int, columns: Int, batch: Int, repeats: Int = 5,
                                configuration: ComputeConfiguration = .default, seed: UInt64 = 0) -> Double {
         precondition(rows > 0 && columns > 0 && batch > 0, "SparseCrossover.measure: empty shape")
@@ -74,9 +75,14 @@ public enum SparseCrossover {
         return bisect { density in
             let matrix = CSRMatrix(layer.weight.value, mask: randomMask(layer.weight.value.shape, density: density,
                                                                         using: &generator))
+            let vector = batch == 1 ? SlicedEllpackMatrix(matrix, for: configuration.kernelPath) : nil
             return sparseIsFaster(repeats: repeats, dense: { _ = layer.forward(x, mode: .evaluation) }, sparse: {
-                sparseGemm(matrix, .none, n: batch, xT.pointer, bias: bias, y.pointer,
-                           workspace: workspace, configuration: configuration)
+                if let vector {
+                    sparseMatrixVector(vector, xT.pointer, bias: bias, y.pointer, configuration: configuration)
+                } else {
+                    sparseGemm(matrix, .none, n: batch, xT.pointer, bias: bias, y.pointer,
+                               workspace: workspace, configuration: configuration)
+                }
             })
         }
     }
@@ -156,12 +162,24 @@ public enum SparseCrossover {
     /// `repeats` rounds of at least 5 ms each (so load from other processes hits
     /// both alike) and each keeps its best round.
     static func time(repeats: Int = 3, dense: () -> Void, sparse: () -> Void) -> (dense: Double, sparse: Double) {
-        var denseTime = Double.infinity, sparseTime = Double.infinity
-        for _ in 0..<max(repeats, 1) {
-            denseTime = min(denseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, dense))
-            sparseTime = min(sparseTime, bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, sparse))
+        withoutActuallyEscaping(dense) { dense in
+            withoutActuallyEscaping(sparse) { sparse in
+                let seconds = time(repeats: repeats, [dense, sparse])
+                return (seconds[0], seconds[1])
+            }
         }
-        return (denseTime, sparseTime)
+    }
+
+    /// Seconds per call of each of `bodies`, timed in turn for `repeats` rounds of at
+    /// least 5 ms each, each keeping its best round.
+    static func time(repeats: Int = 3, _ bodies: [() -> Void]) -> [Double] {
+        var best = [Double](repeating: .infinity, count: bodies.count)
+        for _ in 0..<max(repeats, 1) {
+            for (index, body) in bodies.enumerated() {
+                best[index] = min(best[index], bestSecondsPerCall(repeats: 1, minimumSeconds: 0.005, body))
+            }
+        }
+        return best
     }
 
     /// A 0/1 tensor of `shape` with each entry 1 with probability `density` (at least one).

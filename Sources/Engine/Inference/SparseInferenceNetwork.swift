@@ -5,7 +5,12 @@
 ///
 ///     yᵀ [out, B] = W [out, in] (CSR) · xᵀ [in, B] + b      (`sparseGemm`, n = B)
 ///
-/// so the kernel vectorises over the batch. Layouts: the network's layers keep
+/// so the kernel vectorises over the batch. At batch 1 the product is a matrix-vector
+/// product on the weight's blocked sliced-ELLPACK form (`SlicedEllpackMatrix`, built
+/// from the CSR form at the first batch of 1 for the configuration's kernel build;
+/// `sparseMatrixVector`), which vectorises over rows instead, or, where the
+/// measured choice says it is faster (see Crossover), the CSR matrix-vector product
+/// (`sparseGemm` with n = 1). Layouts: the network's layers keep
 /// activations `[B, features]`; the sparse path keeps them `[features, B]` from one
 /// sparse Linear to the next, so LeNet-300-100 changes layout twice per batch:
 /// - into `[in, B]`: fused into the first sparse product, which transposes each
@@ -33,7 +38,8 @@
 /// dense and sparse products are timed on its own weights (`SparseKernelChoices`,
 /// which the CLI keeps in a cache file per machine), and the faster runs, so a
 /// layer may run dense at batch 1 and sparse at batch 256, and never runs the
-/// slower product. A number fixes the crossover for every kind and batch instead
+/// slower product. At batch 1 a Linear layer's two sparse forms are both timed and
+/// the faster is kept with the choice (`SparseKernelChoices.MatrixVectorForm`). A number fixes the crossover for every kind and batch instead
 /// (0: all dense, 1.01: all sparse); tests use that for a fixed plan.
 ///
 /// (The tables below were measured on the AVX2 machine with the crossovers of that
@@ -167,6 +173,8 @@ public final class SparseInferenceNetwork {
         /// a steady stream of equal batches decides with one comparison.
         var decidedBatch = -1
         var decided: SparseForm?
+        /// Whether a Linear at batch 1 runs its sliced-ELLPACK form (else its CSR form).
+        var decidedSlicedEllpack = true
 
         init(kind: SparseCrossover.LayerKind, layer: Layer, weight: Parameter, stored: Int, inputShape: [Int],
              relu: ReLU?, sparse: SparseForm?) {
@@ -184,9 +192,47 @@ public final class SparseInferenceNetwork {
 
     /// The sparse product of a `PrunedStep`.
     private enum SparseForm {
-        /// `yᵀ [out, B] = epilogue(b + W [out, in] (CSR) · xᵀ)`, written to `output`.
-        case linear(matrix: CSRMatrix, bias: Tensor?, output: Tensor)   // bias copied with the weights
+        /// `yᵀ [out, B] = epilogue(b + W [out, in] · xᵀ)`, written to `output`: `W` as CSR
+        /// for `sparseGemm`, and at batch 1 as `vector` for `sparseMatrixVector`.
+        case linear(SparseLinear)
         case convolution(SparseConvolution)
+    }
+
+    /// The sparse forms of a Linear layer's weight and its copied bias (a class: the
+    /// steps hand it on by one reference, not six arrays to retain, which counts at
+    /// batch 1 where the whole pass takes a few microseconds).
+    private final class SparseLinear {
+        let matrix: CSRMatrix
+        let kernelPath: KernelVariant
+        /// `matrix` in the blocked sliced-ELLPACK layout of the kernel build, built at the
+        /// first batch of 1 (it stores 2-4x the entries, padding included).
+        lazy var vector = SlicedEllpackMatrix(matrix, for: kernelPath)
+        let bias: Tensor?
+        let relu: Bool
+        let output = Tensor(shape: [0])
+
+        init(matrix: CSRMatrix, kernelPath: KernelVariant, bias: Tensor?, relu: Bool) {
+            self.matrix = matrix
+            self.kernelPath = kernelPath
+            self.bias = bias
+            self.relu = relu
+        }
+
+        /// `output [out, B] = epilogue(b + W · xᵀ)` for `x` `[B, in]` (`transposed`) or
+        /// `[in, B]`; at batch 1 the two are the same memory and the product is
+        /// `sparseMatrixVector`'s when `slicedEllpack`, else the CSR one. Returns `output`.
+        func forward(_ x: UnsafePointer<Float>, batch: Int, transposed: Bool, slicedEllpack: Bool = true,
+                     workspace: SparseWorkspace, configuration: ComputeConfiguration) -> Tensor {
+            output.reshape(rows: matrix.rows, columns: batch)
+            if batch == 1 && slicedEllpack {
+                sparseMatrixVector(vector, x, bias: bias?.pointer, relu: relu, output.pointer,
+                                   configuration: configuration)
+            } else {
+                sparseGemm(matrix, transposed ? .transposed : .none, n: batch, x, bias: bias?.pointer, relu: relu,
+                           output.pointer, workspace: workspace, configuration: configuration)
+            }
+            return output
+        }
     }
 
     private enum Step {
@@ -234,8 +280,9 @@ public final class SparseInferenceNetwork {
             var sparse: SparseForm?
             if density < largestCrossover {
                 if let linear = layer as? Linear {
-                    sparse = .linear(matrix: CSRMatrix(weight.value, mask: mask),
-                                     bias: linear.bias.map { Tensor(copying: $0.value) }, output: Tensor(shape: [0]))
+                    sparse = .linear(SparseLinear(matrix: CSRMatrix(weight.value, mask: mask),
+                                                  kernelPath: configuration.kernelPath,
+                                                  bias: linear.bias.map { Tensor(copying: $0.value) }, relu: relu != nil))
                 } else if let convolution = layer as? Conv2D {
                     sparse = .convolution(SparseConvolution(layer: convolution, mask: mask, fusesReLU: relu != nil,
                                                             configuration: configuration))
@@ -291,13 +338,16 @@ public final class SparseInferenceNetwork {
         guard let sparse = step.sparse else { return nil }
         if let crossoverDensity { return step.density < crossoverDensity ? sparse : nil }
         let key = SparseKernelChoices.Key(kind: step.kind, shape: step.weightShape, stored: step.stored, batch: batch)
-        return choices.kernel(for: key) { measure(step, sparse, batch: batch) } == .sparse ? sparse : nil
+        let choice = choices.choice(for: key) { measure(step, sparse, batch: batch) }
+        step.decidedSlicedEllpack = choice.matrixVectorForm != .csr
+        return choice.kernel == .sparse ? sparse : nil
     }
 
     /// Seconds per call of `step`'s dense product (its layer's `forward`, then the
-    /// ReLU) and of its sparse product, on `batch` random inputs, timed alternately
+    /// ReLU) and of its sparse product (a Linear at batch 1: both its CSR and its
+    /// sliced-ELLPACK form), on `batch` random inputs, timed alternately
     /// (`SparseCrossover.time`). Called before a forward pass uses any buffer.
-    private func measure(_ step: PrunedStep, _ sparse: SparseForm, batch: Int) -> (dense: Double, sparse: Double) {
+    private func measure(_ step: PrunedStep, _ sparse: SparseForm, batch: Int) -> SparseKernelChoices.Timing {
         let input = Tensor(shape: [batch] + step.inputShape)
         var generator = SeededGenerator(seed: 0, concern: .benchmark)
         for i in 0..<input.count { input[i] = generator.nextNormal() }
@@ -306,14 +356,16 @@ public final class SparseInferenceNetwork {
             if let relu = step.relu { _ = relu.forward(y, mode: .evaluation) }
         }
         switch sparse {
-        case let .linear(matrix, bias, output):
-            output.reshape(to: [matrix.rows, batch])
-            return SparseCrossover.time(dense: dense) {
-                sparseGemm(matrix, batch > 1 ? .transposed : .none, n: batch, input.pointer, bias: bias?.pointer,
-                           relu: step.relu != nil, output.pointer, workspace: workspace, configuration: configuration)
-            }
+        case .linear(let linear):
+            let forms = (batch == 1 ? [false, true] : [false]).map { slicedEllpack in {
+                _ = linear.forward(input.pointer, batch: batch, transposed: true, slicedEllpack: slicedEllpack,
+                                   workspace: self.workspace, configuration: self.configuration)
+            } }
+            let seconds = SparseCrossover.time([dense] + forms)
+            return .init(dense: seconds[0], sparse: seconds[1], slicedEllpack: seconds.count > 2 ? seconds[2] : nil)
         case .convolution(let convolution):
-            return SparseCrossover.time(dense: dense) { _ = convolution.forward(input) }
+            let seconds = SparseCrossover.time(dense: dense) { _ = convolution.forward(input) }
+            return .init(dense: seconds.dense, sparse: seconds.sparse)
         }
     }
 
@@ -337,15 +389,13 @@ public final class SparseInferenceNetwork {
                 layout = .batchMajor
             case .pruned(let pruned):
                 switch sparseForm(of: pruned, batch: batch) {
-                case let .linear(matrix, bias, output):
-                    precondition(x.count == batch * matrix.columns,
-                                 "SparseInferenceNetwork: \(pruned.weightName) expects \(matrix.columns) features, got \(x.shape)")
-                    output.reshape(to: [matrix.rows, batch])
+                case .linear(let linear):
+                    precondition(x.count == batch * linear.matrix.columns,
+                                 "SparseInferenceNetwork: \(pruned.weightName) expects \(linear.matrix.columns) features, got \(x.shape)")
                     // yᵀ[out, B] = epilogue(b + W · xᵀ); x is read transposed while still [B, in].
-                    sparseGemm(matrix, layout == .batchMajor && batch > 1 ? .transposed : .none,
-                               n: batch, x.pointer, bias: bias?.pointer, relu: pruned.relu != nil,
-                               output.pointer, workspace: workspace, configuration: configuration)
-                    x = output
+                    x = linear.forward(x.pointer, batch: batch, transposed: layout == .batchMajor,
+                                       slicedEllpack: pruned.decidedSlicedEllpack, workspace: workspace,
+                                       configuration: configuration)
                     layout = .featureMajor
                 case .convolution(let convolution):
                     // y [B, O, OH, OW] = epilogue(b + W (CSR) · im2col(x)), per group of images
@@ -360,7 +410,7 @@ public final class SparseInferenceNetwork {
         }
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]
-        logits.reshape(to: [batch, features])
+        logits.reshape(rows: batch, columns: features)
         transpose(rows: features, columns: batch, x.pointer, logits.pointer, variant: configuration.kernelPath)
         return logits
     }
@@ -371,8 +421,17 @@ public final class SparseInferenceNetwork {
     private func inBatchMajor(_ x: Tensor, _ layout: Layout, batch: Int) -> Tensor {
         guard layout == .featureMajor else { return x }
         let features = x.shape[0]
-        batchMajor.reshape(to: [batch, features])
+        batchMajor.reshape(rows: batch, columns: features)
         transpose(rows: features, columns: batch, x.pointer, batchMajor.pointer, variant: configuration.kernelPath)
         return batchMajor
+    }
+}
+
+extension Tensor {
+    /// `reshape(to: [rows, columns])`, without building the shape array when the
+    /// shape is already that (the batch-1 pass reshapes each buffer on every call).
+    fileprivate func reshape(rows: Int, columns: Int) {
+        if shape.count == 2 && shape[0] == rows && shape[1] == columns { return }
+        reshape(to: [rows, columns])
     }
 }

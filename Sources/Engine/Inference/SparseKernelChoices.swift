@@ -8,7 +8,7 @@ import CKernels
 /// OpenBLAS, and a layer never runs the slower product.
 ///
 /// A choice holds for the machine it was measured on: `machineKey` names it (CPU
-/// model, kernel build, OpenBLAS core type, threads), and the CLI keeps one set of
+/// model, kernel build, OpenBLAS core type, threads, batch-1 sliced-ELLPACK layout), and the CLI keeps one set of
 /// choices per key in its cache file. Not thread-safe.
 public final class SparseKernelChoices {
     /// One measured situation: a layer kind and weight shape with `stored` entries, at `batch`.
@@ -26,18 +26,41 @@ public final class SparseKernelChoices {
         }
     }
 
+    /// The two forms of a Linear layer's sparse product at batch 1: the CSR
+    /// matrix-vector product (`sparseGemm`, n = 1) or the sliced-ELLPACK one
+    /// (`sparseMatrixVector`). Neither wins everywhere: the sliced-ELLPACK form pads
+    /// each step to the slice's longest row in the block, which at very low density
+    /// can cost more than its permutes save (AVX2, fc1 of LeNet-300-100 at 98%:
+    /// 2.2 us against 1.9 us for CSR; at 95% 3.0 against 4.1 us).
+    public enum MatrixVectorForm: String, Codable, Sendable, Equatable {
+        case csr
+        case slicedEllpack = "sliced-ellpack"
+    }
+
     /// One measured choice, as stored.
     public struct Entry: Codable, Sendable, Equatable {
         public let key: Key
         public let kernel: SparseInferenceNetwork.Kernel
-        /// Dense time over sparse time when measured (> 1: sparse was faster).
+        /// Dense time over the faster sparse form's time when measured (> 1: sparse was faster).
         public let speedUp: Double
+        /// The faster sparse form, when two were timed (a Linear layer at batch 1).
+        public let matrixVectorForm: MatrixVectorForm?
 
-        public init(key: Key, kernel: SparseInferenceNetwork.Kernel, speedUp: Double) {
+        public init(key: Key, kernel: SparseInferenceNetwork.Kernel, speedUp: Double,
+                    matrixVectorForm: MatrixVectorForm? = nil) {
             self.key = key
             self.kernel = kernel
             self.speedUp = speedUp
+            self.matrixVectorForm = matrixVectorForm
         }
+    }
+
+    /// Seconds per call of a layer's dense product, of its sparse product (the CSR
+    /// form), and of its sliced-ELLPACK form when it has one (a Linear layer at batch 1).
+    struct Timing {
+        let dense: Double
+        let sparse: Double
+        var slicedEllpack: Double? = nil
     }
 
     private var choices: [Key: Entry] = [:]
@@ -54,26 +77,32 @@ public final class SparseKernelChoices {
             < ($1.key.kind, $1.key.shape.description, $1.key.stored, $1.key.batch) }
     }
 
-    /// The choice for `key`, measuring it with `measure` (seconds per call of the
-    /// dense and the sparse product) the first time.
-    func kernel(for key: Key, measure: () -> (dense: Double, sparse: Double)) -> SparseInferenceNetwork.Kernel {
-        if let known = choices[key] { return known.kernel }
-        let (dense, sparse) = measure()
-        let entry = Entry(key: key, kernel: sparse < dense ? .sparse : .dense, speedUp: dense / sparse)
+    /// The choice for `key`, measuring it with `measure` the first time: sparse when
+    /// the faster sparse form beat the dense product, and which form that was.
+    func choice(for key: Key, measure: () -> Timing) -> Entry {
+        if let known = choices[key] { return known }
+        let timing = measure()
+        let form = timing.slicedEllpack.map { $0 < timing.sparse ? MatrixVectorForm.slicedEllpack : .csr }
+        let sparse = min(timing.sparse, timing.slicedEllpack ?? .infinity)
+        let entry = Entry(key: key, kernel: sparse < timing.dense ? .sparse : .dense, speedUp: timing.dense / sparse,
+                          matrixVectorForm: form)
         choices[key] = entry
         measuredNew = true
-        return entry.kernel
+        return entry
     }
 
     /// What a set of choices is valid for: "<CPU model> | kernels <build> | OpenBLAS
-    /// <core> | <threads> threads".
+    /// <core> | <threads> threads | batch-1 sliced ELLPACK <lanes>x<block columns>"
+    /// (the last names the layout the batch-1 sparse product runs, so choices timed
+    /// with another batch-1 kernel are measured again).
     public static func machineKey(configuration: ComputeConfiguration) -> String {
         var brand = [CChar](repeating: 0, count: 49)
         rw_cpu_brand(&brand)
         let model = String(decoding: brand.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let layout = SlicedEllpackMatrix.layout(for: configuration.kernelPath)
         let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
         return "\(model.trimmedSpaces) | kernels \(configuration.kernelPath.resolvedPath) | OpenBLAS \(core) | "
-            + "\(configuration.threads) threads"
+            + "\(configuration.threads) threads | batch-1 sliced ELLPACK \(layout.lanes)x\(layout.blockColumns)"
     }
 }
 
