@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 
 /// Sparse (CSR) times dense, with a fused per-row bias and ReLU:
 ///
@@ -26,8 +25,8 @@ import Dispatch
 /// `n = 1` is a sparse matrix-vector product, 8 entries per FMA.
 ///
 /// Threads: `configuration.sparseThreads(multiplyAdds:columns:)` decides from the
-/// product's size (large products are split by columns over
-/// `DispatchQueue.concurrentPerform`); `threads` overrides the choice, splitting by
+/// product's size (large products are split by columns over the engine's worker
+/// pool, `parallelFor`); `threads` overrides the choice, splitting by
 /// columns when `n` allows 16 or more per thread, else by rows holding equal
 /// numbers of entries. The kernel build is `configuration.kernelPath`.
 ///
@@ -72,7 +71,7 @@ public func sparseGemm(
             parts: SparseGemmJob.split(a, n: n, parts: threadCount),
             workspaces: (0..<threadCount).map { workspace.buffer($0, floats: floats) },
             variant: variant)
-        DispatchQueue.concurrentPerform(iterations: job.parts.count) { job.run(part: $0) }
+        parallelFor(workers: job.parts.count) { job.run(part: $0) }
     }
 }
 
@@ -112,10 +111,10 @@ public final class SparseWorkspace {
 /// One split `sparseGemm` call: the operands as raw pointers and which columns (or
 /// rows) each part computes.
 ///
-/// `@unchecked Sendable` because it carries raw pointers into `concurrentPerform`.
+/// `@unchecked Sendable` because it carries raw pointers to the pool's threads.
 /// That is safe here: `A`, `B` and `bias` are only read; part `i` writes only its
 /// own column (or row) range of `C` and its own workspace buffer, ranges that do
-/// not overlap; and `concurrentPerform` returns only after every part finished,
+/// not overlap; and `parallelFor` returns only after every part finished,
 /// inside `CSRMatrix.withView`, while every pointer is still valid.
 private struct SparseGemmJob: @unchecked Sendable {
     /// A part: `columns` of C when splitting by columns, else `rows` of A and C.
