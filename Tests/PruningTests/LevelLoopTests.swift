@@ -128,6 +128,52 @@ final class LevelLoopTests: XCTestCase {
         }
     }
 
+    /// A level's resume point holds its mask's digest, not the mask; a resume point
+    /// whose digest differs is refused. The last epoch writes no resume point: a run
+    /// that dies between it and the level file (here: the level file cannot be
+    /// written) resumes from the epoch before and ends with the same level, bit for bit.
+    func testResumePointsHoldTheMaskDigestAndTheLastEpochIsRedoneAfterADeath() throws {
+        let strategy = RetrainingStrategy.preset("fine-tune", rewindEpoch: 1)!
+        let straightRun = runFolder(folder.appendingPathComponent("straight"))
+        try DenseTraining(experiment: try experiment(), run: straightRun, seed: 0).run()
+        let straight = try IterativePruning(experiment: try experiment(), run: straightRun, seed: 0, strategy: strategy,
+                                            plan: plan).runLevel(1, schedule: try IterativePruning(
+                                                experiment: try experiment(), run: straightRun, seed: 0, strategy: strategy,
+                                                plan: plan).levelSchedule())
+        let reference = try CheckpointFile.read(straightRun.chain(0, strategy.name).level(1).path)
+        let mask = try Mask.from(reference, network: try experiment().makeNetwork())
+
+        let run = runFolder(folder.appendingPathComponent("dying"))
+        try DenseTraining(experiment: try experiment(), run: run, seed: 0).run()
+        let chain = IterativePruning(experiment: try experiment(), run: run, seed: 0, strategy: strategy, plan: plan)
+        let schedule = try chain.levelSchedule()
+        let levelFile = run.chain(0, strategy.name).level(1), partial = run.chain(0, strategy.name).partial(1)
+        try FileManager.default.createDirectory(at: levelFile.appendingPathComponent("blocker"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try chain.runLevel(1, schedule: schedule))
+        let point = try CheckpointFile.read(partial.path)
+        XCTAssertEqual(point.epoch, reference.epoch - 1, "the last epoch wrote no resume point")
+        XCTAssertTrue(point.masks.isEmpty)
+        XCTAssertEqual(point.attributes["mask_digest"], mask.digest)
+
+        // Another digest: refused.
+        var tampered = point
+        tampered.attributes["mask_digest"] = "0000000000000000"
+        try CheckpointFile.write(tampered, to: partial.path)
+        try FileManager.default.removeItem(at: levelFile)
+        XCTAssertThrowsError(try chain.runLevel(1, schedule: schedule)) { error in
+            XCTAssertTrue("\(error)".contains("its mask differs"), "\(error)")
+        }
+        // The true one: resumed, the last epoch redone, the same level as the straight run.
+        try CheckpointFile.write(point, to: partial.path)
+        let resumed = try chain.runLevel(1, schedule: schedule)
+        XCTAssertEqual(resumed.testAccuracy, straight.testAccuracy)
+        XCTAssertEqual(resumed.testLoss, straight.testLoss)
+        let level = try CheckpointFile.read(levelFile.path)
+        XCTAssertEqual(level.parameters.mapValues(\.values), reference.parameters.mapValues(\.values))
+        XCTAssertEqual(level.masks.mapValues(\.values), reference.masks.mapValues(\.values))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial.path))
+    }
+
     func testFinishedLevelsAreSkipped() throws {
         let experiment = try experiment(), run = runFolder()
         try DenseTraining(experiment: experiment, run: run, seed: 0).run()
