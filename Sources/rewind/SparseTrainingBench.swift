@@ -52,14 +52,7 @@ enum SparseTrainingBench {
                     var settings = configuration
                     settings.sparseTrainingDensity = sparse ? 1.01 : 0
                     settings.measuredSparseTraining = nil
-                    let network = try ModelZoo.build(Architecture(model: model))
-                    network.configuration = settings
-                    network.initialize(seed: 0)
-                    let masks = try SparseBench.prune(network, to: 1 - density)
-                    let trainer = Trainer(network: network, optimizer: SGD(), schedule: .constant(base: 0.02),
-                                          trainingSet: data.pair.train, batchSize: 60, dataSeed: 0)
-                    let mask = try Mask(tensors: masks, network: network)
-                    trainer.hooks = [MaskEnforcer(mask: mask, network: network)]
+                    let (network, trainer, _) = try makeTrainer(model: model, density: density, data: data, configuration: settings)
                     let limit = quick ? 100 : nil
                     let summary = trainer.trainEpoch(round, limitBatches: limit)
                     let clock = ContinuousClock(), start = clock.now
@@ -82,6 +75,20 @@ enum SparseTrainingBench {
         try printCrossovers(model: model, data: data, configuration: configuration, json: json)
     }
 
+    /// `model` (seed 0) pruned layerwise by magnitude to `density`, one-shot, and its
+    /// trainer: batch 60, SGD at lr 0.02, the mask enforced by `MaskEnforcer`.
+    static func makeTrainer(model: String, density: Double, data: (pair: DatasetPair, description: String),
+                            configuration: ComputeConfiguration) throws -> (Network, Trainer, [String: Tensor]) {
+        let network = try ModelZoo.build(Architecture(model: model))
+        network.configuration = configuration
+        network.initialize(seed: 0)
+        let masks = try SparseBench.prune(network, to: 1 - density)
+        let trainer = Trainer(network: network, optimizer: SGD(), schedule: .constant(base: 0.02),
+                              trainingSet: data.pair.train, batchSize: 60, dataSeed: 0)
+        trainer.hooks = [MaskEnforcer(mask: try Mask(tensors: masks, network: network), network: network)]
+        return (network, trainer, masks)
+    }
+
     /// The per-layer measured choices at `crossoverDensities` and each layer's crossover.
     static func printCrossovers(model: String, data: (pair: DatasetPair, description: String),
                                 configuration: ComputeConfiguration, json: Bool) throws {
@@ -91,13 +98,7 @@ enum SparseTrainingBench {
             let choices = SparseTrainingChoices()
             var settings = configuration
             settings.measuredSparseTraining = MeasuredSparseTraining(choices)
-            let network = try ModelZoo.build(Architecture(model: model))
-            network.configuration = settings
-            network.initialize(seed: 0)
-            let masks = try SparseBench.prune(network, to: 1 - density)
-            let trainer = Trainer(network: network, optimizer: SGD(), schedule: .constant(base: 0.02),
-                                  trainingSet: data.pair.train, batchSize: 60, dataSeed: 0)
-            trainer.hooks = [MaskEnforcer(mask: try Mask(tensors: masks, network: network), network: network)]
+            let (network, trainer, masks) = try makeTrainer(model: model, density: density, data: data, configuration: settings)
             trainer.trainEpoch(0, limitBatches: 1)   // each pruned layer decides in its first training pass
             for name in masks.keys.sorted() {
                 let shape = network.parameter(named: name)!.value.shape
