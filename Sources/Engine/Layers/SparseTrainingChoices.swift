@@ -12,6 +12,14 @@
 /// machine and every later run, resumed run and parallel worker reads the same
 /// choice.
 ///
+/// Why per layer and not one density: on the 2-core AMD EPYC Zen 4 (AVX-512, OpenBLAS
+/// Cooperlake, one thread, release build, batch 60; `REWIND_THREADS=1 rewind bench
+/// --sparse-training --quick --repeats 1 --models lenet-300-100,lenet-5`, busy
+/// machine; docs/benchmarks.md) the Linear layers' crossovers lay at 20% (fc1, fc2)
+/// but 5-10% for the 100x10 output layer, and LeNet-5's convolutions trained faster
+/// sparse from 40% (conv2) and 60% (conv1, no input gradient): the old fixed 20% kept
+/// them dense where sparse was 1.3-1.7x faster.
+///
 /// The key holds everything that shapes the two costs within a machine: layer kind,
 /// weight shape, one example's input shape, batch, whether the input gradient is
 /// computed, and the density in whole percent (rounded up). The store keeps one set
