@@ -25,9 +25,11 @@ public final class SparseTrainingChoiceFile: SparseTrainingDecisions, @unchecked
 
     public let file: URL
     public let machine: String
-    /// Choices this process has read or made (used from one thread at a time).
+    /// Choices this process has read or made.
     private var known: [SparseTrainingKey: SparseTrainingChoice] = [:]
     private var warned = false
+    /// Serialises the calls of threads sharing this store (the file lock is per process).
+    private let lock = NSLock()
 
     public init(file: URL, machine: String) {
         self.file = file
@@ -35,6 +37,8 @@ public final class SparseTrainingChoiceFile: SparseTrainingDecisions, @unchecked
     }
 
     public func trainsSparsely(_ key: SparseTrainingKey, measure: () -> SparseTrainingTiming) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
         if let choice = known[key] { return choice.sparse }
         let choice = whileLocked {
             var contents = read()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether a pruned Linear or Conv2D layer retrains through the sparse kernels or
 /// the masked dense products, decided per layer from a measurement on the running
 /// machine instead of one fixed density (`ComputeConfiguration.measuredSparseTraining`).
@@ -94,9 +96,11 @@ public protocol SparseTrainingDecisions: AnyObject, Sendable {
 }
 
 /// Choices kept in memory (tests, benchmarks, library users): measured once per key
-/// for the object's lifetime. Used from one thread at a time, like a network.
+/// for the object's lifetime. Networks on several threads may share one (a lock
+/// serialises the calls, measurements included).
 public final class SparseTrainingChoices: SparseTrainingDecisions, @unchecked Sendable {
     private var choices: [SparseTrainingKey: SparseTrainingChoice] = [:]
+    private let lock = NSLock()
 
     public init(_ choices: [SparseTrainingChoice] = []) {
         for choice in choices { self.choices[choice.key] = choice }
@@ -104,17 +108,19 @@ public final class SparseTrainingChoices: SparseTrainingDecisions, @unchecked Se
 
     /// Every choice, in a stable order.
     public var all: [SparseTrainingChoice] {
-        choices.values.sorted { ($0.key.kind, $0.key.weightShape.description, $0.key.densityPercent, $0.key.batch)
+        lock.withLock { Array(choices.values) }.sorted { ($0.key.kind, $0.key.weightShape.description, $0.key.densityPercent, $0.key.batch)
             < ($1.key.kind, $1.key.weightShape.description, $1.key.densityPercent, $1.key.batch) }
     }
 
-    public func choice(for key: SparseTrainingKey) -> SparseTrainingChoice? { choices[key] }
+    public func choice(for key: SparseTrainingKey) -> SparseTrainingChoice? { lock.withLock { choices[key] } }
 
     public func trainsSparsely(_ key: SparseTrainingKey, measure: () -> SparseTrainingTiming) -> Bool {
-        if let known = choices[key] { return known.sparse }
-        let choice = SparseTrainingChoice(key: key, timing: measure())
-        choices[key] = choice
-        return choice.sparse
+        lock.withLock {
+            if let known = choices[key] { return known.sparse }
+            let choice = SparseTrainingChoice(key: key, timing: measure())
+            choices[key] = choice
+            return choice.sparse
+        }
     }
 }
 
