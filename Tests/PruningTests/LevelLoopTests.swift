@@ -174,6 +174,73 @@ final class LevelLoopTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: partial.path))
     }
 
+    /// Timings that alternate which path looks faster, measurement by measurement: a
+    /// store that measured a situation again (on resume, in another process) would
+    /// flip its path. Shared by every store of one run.
+    private final class AlternatingTimings: @unchecked Sendable {
+        var count = 0
+        func next() -> SparseTrainingTiming {
+            count += 1
+            return count % 2 == 1 ? SparseTrainingTiming(dense: 2, sparse: 1) : SparseTrainingTiming(dense: 1, sparse: 2)
+        }
+    }
+
+    private final class AlternatingStore: SparseTrainingDecisions, @unchecked Sendable {
+        let file: SparseTrainingChoiceFile, timings: AlternatingTimings
+        init(_ file: URL, _ timings: AlternatingTimings) {
+            self.file = SparseTrainingChoiceFile(file: file, machine: "test")
+            self.timings = timings
+        }
+        func trainsSparsely(_ key: SparseTrainingKey, measure: () -> SparseTrainingTiming) -> Bool {
+            file.trainsSparsely(key) { timings.next() }
+        }
+    }
+
+    /// With measured sparse-training choices, a chain stopped after every epoch and
+    /// resumed by new processes (new stores on the same cache file) takes the paths the
+    /// first measurement chose and ends bit-identical to an uninterrupted chain.
+    func testResumedRunsTakeTheMeasuredPathsOfTheFirstRun() throws {
+        let strategy = RetrainingStrategy.preset("lr-rewind", rewindEpoch: 1)!
+        func experiment(_ file: URL, _ timings: AlternatingTimings) throws -> Experiment {
+            let experiment = try self.experiment()
+            experiment.computeConfiguration = ComputeConfiguration(measuredSparseTraining: MeasuredSparseTraining(AlternatingStore(file, timings)))
+            return experiment
+        }
+        let straightTimings = AlternatingTimings(), straightFile = folder.appendingPathComponent("straight-choices.json")
+        let straightRun = runFolder(folder.appendingPathComponent("straight"))
+        let straight = try experiment(straightFile, straightTimings)
+        try DenseTraining(experiment: straight, run: straightRun, seed: 1).run()
+        try IterativePruning(experiment: straight, run: straightRun, seed: 1, strategy: strategy, plan: plan).run()
+        let choices = SparseTrainingChoiceFile(file: straightFile, machine: "test").stored
+        XCTAssertEqual(choices.count, straightTimings.count)
+        XCTAssertTrue(choices.contains { $0.sparse } && choices.contains { !$0.sparse }, "both paths were taken")
+
+        let timings = AlternatingTimings(), file = folder.appendingPathComponent("choices.json")
+        let root = runFolder(folder.appendingPathComponent("interrupted"))
+        var interruptions = 0
+        while true {
+            let resumed = try experiment(file, timings)
+            var epochs = 0
+            resumed.shouldStop = { epochs += 1; return epochs == 1 }
+            do {
+                try DenseTraining(experiment: resumed, run: root, seed: 1).run()
+                try IterativePruning(experiment: resumed, run: root, seed: 1, strategy: strategy, plan: plan).run()
+                break
+            } catch PruningError.interrupted {
+                interruptions += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(interruptions, 4)
+        XCTAssertEqual(timings.count, straightTimings.count, "each situation measured once")
+        XCTAssertEqual(SparseTrainingChoiceFile(file: file, machine: "test").stored.map(\.sparse), choices.map(\.sparse))
+        for level in 1...3 {
+            let a = try CheckpointFile.read(straightRun.chain(1, strategy.name).level(level).path)
+            let b = try CheckpointFile.read(root.chain(1, strategy.name).level(level).path)
+            XCTAssertEqual(a.parameters.mapValues { $0.values.map(\.bitPattern) }, b.parameters.mapValues { $0.values.map(\.bitPattern) },
+                           "level \(level)")
+        }
+    }
+
     func testFinishedLevelsAreSkipped() throws {
         let experiment = try experiment(), run = runFolder()
         try DenseTraining(experiment: experiment, run: run, seed: 0).run()
