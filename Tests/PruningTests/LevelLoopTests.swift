@@ -97,14 +97,11 @@ final class LevelLoopTests: XCTestCase {
         }
     }
 
-    func testInterruptedChainResumesToTheSameResult() throws {
-        let strategy = RetrainingStrategy.preset("weight-rewind", rewindEpoch: 1)!
-        let straight = try experiment(), straightRun = runFolder(folder.appendingPathComponent("straight"))
-        try DenseTraining(experiment: straight, run: straightRun, seed: 1).run()
-        try IterativePruning(experiment: straight, run: straightRun, seed: 1, strategy: strategy, plan: plan).run()
-
-        // Stop after every saved epoch, rerunning each time, through dense training and every level.
-        let root = runFolder(folder.appendingPathComponent("interrupted"))
+    /// Seed 1's dense run and `strategy`'s chain in `root`, each attempt (a new
+    /// experiment from `experiment`, as a new process) stopped after its first saved
+    /// epoch and rerun until everything is done; returns the interruptions.
+    private func runStoppingAfterEveryEpoch(_ root: RunFolder, strategy: RetrainingStrategy,
+                                            experiment: () throws -> Experiment) throws -> Int {
         var interruptions = 0
         while true {
             let resumed = try experiment()
@@ -113,12 +110,22 @@ final class LevelLoopTests: XCTestCase {
             do {
                 try DenseTraining(experiment: resumed, run: root, seed: 1).run()
                 try IterativePruning(experiment: resumed, run: root, seed: 1, strategy: strategy, plan: plan).run()
-                break
+                return interruptions
             } catch PruningError.interrupted {
                 interruptions += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(interruptions, 4)
+    }
+
+    func testInterruptedChainResumesToTheSameResult() throws {
+        let strategy = RetrainingStrategy.preset("weight-rewind", rewindEpoch: 1)!
+        let straight = try experiment(), straightRun = runFolder(folder.appendingPathComponent("straight"))
+        try DenseTraining(experiment: straight, run: straightRun, seed: 1).run()
+        try IterativePruning(experiment: straight, run: straightRun, seed: 1, strategy: strategy, plan: plan).run()
+
+        // Stop after every saved epoch, rerunning each time, through dense training and every level.
+        let root = runFolder(folder.appendingPathComponent("interrupted"))
+        XCTAssertGreaterThanOrEqual(try runStoppingAfterEveryEpoch(root, strategy: strategy, experiment: experiment), 4)
         for level in 1...3 {
             let a = try CheckpointFile.read(straightRun.chain(1, strategy.name).level(level).path)
             let b = try CheckpointFile.read(root.chain(1, strategy.name).level(level).path)
@@ -217,20 +224,7 @@ final class LevelLoopTests: XCTestCase {
 
         let timings = AlternatingTimings(), file = folder.appendingPathComponent("choices.json")
         let root = runFolder(folder.appendingPathComponent("interrupted"))
-        var interruptions = 0
-        while true {
-            let resumed = try experiment(file, timings)
-            var epochs = 0
-            resumed.shouldStop = { epochs += 1; return epochs == 1 }
-            do {
-                try DenseTraining(experiment: resumed, run: root, seed: 1).run()
-                try IterativePruning(experiment: resumed, run: root, seed: 1, strategy: strategy, plan: plan).run()
-                break
-            } catch PruningError.interrupted {
-                interruptions += 1
-            }
-        }
-        XCTAssertGreaterThanOrEqual(interruptions, 4)
+        XCTAssertGreaterThanOrEqual(try runStoppingAfterEveryEpoch(root, strategy: strategy) { try experiment(file, timings) }, 4)
         XCTAssertEqual(timings.count, straightTimings.count, "each situation measured once")
         XCTAssertEqual(SparseTrainingChoiceFile(file: file, machine: "test").stored.map(\.sparse), choices.map(\.sparse))
         for level in 1...3 {
