@@ -121,7 +121,9 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         "\(threads) thread\(threads == 1 ? "" : "s"), gemm threshold \(gemmThreshold), sparse threshold \(sparseThreshold), "
-            + "conv columns \(convolutionColumnBudget), conv parallel \(convolutionParallelThreshold), kernels \(kernelPath)"
+            + "conv columns \(convolutionColumnBudget), conv parallel \(convolutionParallelThreshold), kernels \(kernelPath), "
+            + (measuredSparseTraining == nil ? "sparse training below \(sparseTrainingDensity * 100)% of the weights"
+                                             : "sparse training where measured faster")
     }
 }
 
