@@ -98,10 +98,11 @@ public struct IterativePruning {
         let (lrSchedule, first, count) = retraining
         var attributes = self.attributes
         attributes.merge(["role": "level", "strategy": strategy.name, "level": String(level), "key": key]) { $1 }
-        let training = ResumableTraining(experiment: experiment, network: network, optimizer: settings.makeOptimizer(),
+        var training = ResumableTraining(experiment: experiment, network: network, optimizer: settings.makeOptimizer(),
                                          schedule: lrSchedule, seed: seed, mask: mask, first: first, count: count,
                                          resumeFile: folder.partial(level), context: context,
                                          attributes: attributes)
+        training.resumePointAfterLastEpoch = false   // the level file below holds the last epoch's state
         let (evaluation, last, phases) = try training.run()
         guard var state = last else { throw PruningError.incompatible("\(context): no epoch was trained") }
         state.metrics["weights_remaining"] = mask.weightsRemaining

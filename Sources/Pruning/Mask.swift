@@ -92,6 +92,18 @@ public struct Mask: Equatable, Sendable {
         }
     }
 
+    /// A 16-hex-digit FNV-1a hash of the names, shapes and 0/1 entries: what a resume
+    /// point stores instead of the mask itself (`ResumableTraining`).
+    public var digest: String {
+        var hash = FNV1a()
+        for name in names {
+            hash.add(name.utf8)
+            hash.add(shapes[name]!.description.utf8)
+            values[name]!.withUnsafeBufferPointer { hash.add($0.lazy.map { $0 == 0 ? 0 : 1 }) }
+        }
+        return hash.hex
+    }
+
     /// The masks as tensors by name (for checkpoints).
     public var tensors: [String: Tensor] {
         Dictionary(uniqueKeysWithValues: names.map { ($0, Tensor(shape: shapes[$0]!, values: values[$0]!)) })

@@ -11,7 +11,20 @@ import Pruning
 /// evaluation that follows each epoch. Every layer is pruned layerwise by
 /// magnitude to the density, one-shot. The two paths alternate epoch by epoch
 /// (`repeats` rounds, each path's best kept) so that other load hits both alike.
+///
+/// Then the measured crossovers per layer kind: at each of `crossoverDensities`,
+/// every pruned layer's own choice as retraining makes it (`SparseTraining.decide`:
+/// one forward and backward through each path, alternately, on its weights, pattern
+/// and first batch; a fresh in-memory store, so nothing is read from the cache),
+/// with the dense / sparse time ratio, and per layer the crossover: the highest
+/// density from which sparse won at every lower density measured.
 enum SparseTrainingBench {
+    static let crossoverDensities = [0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05, 0.02]
+
+    struct CrossoverLine: Encodable {
+        let model: String, layer: String, kind: String, weights_remaining: Double, dense_seconds: Double,
+            sparse_seconds: Double, sparse: Bool
+    }
     static let densities = [0.51, 0.21, 0.056, 0.036]
 
     struct Line: Encodable {
@@ -38,14 +51,8 @@ enum SparseTrainingBench {
                 for sparse in [false, true] {
                     var settings = configuration
                     settings.sparseTrainingDensity = sparse ? 1.01 : 0
-                    let network = try ModelZoo.build(Architecture(model: model))
-                    network.configuration = settings
-                    network.initialize(seed: 0)
-                    let masks = try SparseBench.prune(network, to: 1 - density)
-                    let trainer = Trainer(network: network, optimizer: SGD(), schedule: .constant(base: 0.02),
-                                          trainingSet: data.pair.train, batchSize: 60, dataSeed: 0)
-                    let mask = try Mask(tensors: masks, network: network)
-                    trainer.hooks = [MaskEnforcer(mask: mask, network: network)]
+                    settings.measuredSparseTraining = nil
+                    let (network, trainer, _) = try makeTrainer(model: model, density: density, data: data, configuration: settings)
                     let limit = quick ? 100 : nil
                     let summary = trainer.trainEpoch(round, limitBatches: limit)
                     let clock = ContinuousClock(), start = clock.now
@@ -64,6 +71,63 @@ enum SparseTrainingBench {
                 print(String(format: "%6.1f%%  %13.3f  %14.3f  %7.2fx  %12.3f  %13.3f", density * 100, epoch[false]!, epoch[true]!,
                              epoch[false]! / epoch[true]!, evaluation[false]!, evaluation[true]!))
             }
+        }
+        try printCrossovers(model: model, data: data, configuration: configuration, json: json)
+    }
+
+    /// `model` (seed 0) pruned layerwise by magnitude to `density`, one-shot, and its
+    /// trainer: batch 60, SGD at lr 0.02, the mask enforced by `MaskEnforcer`.
+    static func makeTrainer(model: String, density: Double, data: (pair: DatasetPair, description: String),
+                            configuration: ComputeConfiguration) throws -> (Network, Trainer, [String: Tensor]) {
+        let network = try ModelZoo.build(Architecture(model: model))
+        network.configuration = configuration
+        network.initialize(seed: 0)
+        let masks = try SparseBench.prune(network, to: 1 - density)
+        let trainer = Trainer(network: network, optimizer: SGD(), schedule: .constant(base: 0.02),
+                              trainingSet: data.pair.train, batchSize: 60, dataSeed: 0)
+        trainer.hooks = [MaskEnforcer(mask: try Mask(tensors: masks, network: network), network: network)]
+        return (network, trainer, masks)
+    }
+
+    /// The per-layer measured choices at `crossoverDensities` and each layer's crossover.
+    static func printCrossovers(model: String, data: (pair: DatasetPair, description: String),
+                                configuration: ComputeConfiguration, json: Bool) throws {
+        var speedUps: [String: [(density: Double, timing: SparseTrainingTiming)]] = [:], kinds: [String: String] = [:]
+        var order: [String] = []
+        for density in crossoverDensities {
+            let choices = SparseTrainingChoices()
+            var settings = configuration
+            settings.measuredSparseTraining = MeasuredSparseTraining(choices)
+            let (network, trainer, masks) = try makeTrainer(model: model, density: density, data: data, configuration: settings)
+            trainer.trainEpoch(0, limitBatches: 1)   // each pruned layer decides in its first training pass
+            for name in masks.keys.sorted() {
+                let shape = network.parameter(named: name)!.value.shape
+                guard let choice = choices.all.first(where: { $0.key.weightShape == shape }) else { continue }
+                if speedUps[name] == nil { order.append(name) }
+                speedUps[name, default: []].append((density, choice.timing))
+                kinds[name] = choice.key.kind
+                if json {
+                    printJSONLine(CrossoverLine(model: model, layer: name, kind: choice.key.kind, weights_remaining: density,
+                                                dense_seconds: choice.timing.dense, sparse_seconds: choice.timing.sparse,
+                                                sparse: choice.sparse))
+                }
+            }
+        }
+        guard !json else { return }
+        print("measured crossovers (one forward and backward per path at batch 60; dense time / sparse time):")
+        print("layer         kind         " + crossoverDensities.map { String(format: "%6.1f%%", $0 * 100) }.joined(separator: " ")
+              + "  sparse from")
+        for name in order {
+            let row = speedUps[name]!
+            // The highest density from which every lower density measured chose sparse.
+            var crossover: Double? = nil
+            for entry in row.reversed() {
+                guard entry.timing.sparseIsFaster else { break }
+                crossover = entry.density
+            }
+            let ratios = row.map { String(format: "%6.2fx", $0.timing.dense / $0.timing.sparse) }.joined(separator: " ")
+            print(name.padding(toLength: 13, withPad: " ", startingAt: 0) + kinds[name]!.padding(toLength: 13, withPad: " ", startingAt: 0)
+                  + ratios + "  " + (crossover.map { String(format: "%.1f%%", $0 * 100) } ?? "never"))
         }
     }
 }

@@ -114,6 +114,167 @@ final class SparseTrainingTests: XCTestCase {
         XCTAssertFalse(layer.trainsSparsely)
     }
 
+    /// A store that records what layers ask it and how often they measure.
+    final class RecordingChoices: SparseTrainingDecisions, @unchecked Sendable {
+        let inner: SparseTrainingChoices
+        var asked: [SparseTrainingKey] = []
+        var measured: [SparseTrainingTiming] = []
+        init(_ choices: [SparseTrainingChoice] = []) { inner = SparseTrainingChoices(choices) }
+        func trainsSparsely(_ key: SparseTrainingKey, measure: () -> SparseTrainingTiming) -> Bool {
+            asked.append(key)
+            return inner.trainsSparsely(key) {
+                let timing = measure()
+                measured.append(timing)
+                return timing
+            }
+        }
+    }
+
+    static func measured(_ store: SparseTrainingDecisions) -> ComputeConfiguration {
+        ComputeConfiguration(measuredSparseTraining: MeasuredSparseTraining(store))
+    }
+
+    /// With a measuring configuration the path is undecided until the first training
+    /// pass, which measures both paths once and stores the choice under the layer's
+    /// key; later passes, and other layers in the same situation, read it.
+    func testMeasuredChoiceIsMadeAtTheFirstTrainingPassAndReused() {
+        let store = RecordingChoices()
+        let mask = Self.mask([23, 50], density: 0.1, seed: 3)
+        let layer = Linear(name: "fc", inputFeatures: 50, outputFeatures: 23)
+        layer.configure(Self.measured(store))
+        layer.setSparsity(pattern: mask)
+        XCTAssertFalse(layer.trainsSparsely)
+        XCTAssertNil(layer.weight.survivingIndices)
+        let x = randomTensor([7, 50], seed: 6)
+        _ = layer.forward(x, mode: .evaluation)
+        XCTAssertTrue(store.asked.isEmpty, "evaluation does not decide")
+        _ = layer.forward(x, mode: .training)
+        let expected = SparseTrainingKey(kind: "linear", weightShape: [23, 50], inputShape: [50], batch: 7, inputGradient: true,
+                                         densityPercent: SparseTrainingKey.densityPercent(stored: mask.nonZeroCount, count: mask.count))
+        XCTAssertEqual(store.asked, [expected])
+        XCTAssertEqual(store.measured.count, 1)
+        let timing = store.measured[0]
+        XCTAssertTrue(timing.dense > 0 && timing.sparse > 0 && timing.dense.isFinite && timing.sparse.isFinite)
+        XCTAssertEqual(layer.trainsSparsely, timing.sparseIsFaster)
+        XCTAssertEqual(layer.weight.survivingIndices != nil, timing.sparseIsFaster)
+        _ = layer.forward(x, mode: .training)
+        XCTAssertEqual(store.asked.count, 1, "decided once")
+        let twin = Linear(name: "fc", inputFeatures: 50, outputFeatures: 23)
+        twin.configure(Self.measured(store))
+        twin.setSparsity(pattern: mask)
+        _ = twin.forward(x, mode: .training)
+        XCTAssertEqual(store.measured.count, 1, "the same situation is read, not measured again")
+        XCTAssertEqual(twin.trainsSparsely, layer.trainsSparsely)
+        XCTAssertEqual(SparseTrainingKey.densityPercent(stored: 36, count: 1000), 4)
+        XCTAssertEqual(SparseTrainingKey.densityPercent(stored: 510, count: 1000), 51)
+    }
+
+    /// A stored choice decides the path without a measurement, whichever it says; the
+    /// two paths then agree to float rounding, and the decision leaves the layer's
+    /// gradients as they were on the pattern (a kept choice gives the same numbers as
+    /// the fixed rule forcing that path).
+    func testStoredChoiceDecidesThePathAndBothPathsAgree() {
+        for convolution in [false, true] {
+            let shape = convolution ? [6, 3, 3, 3] : [23, 50]
+            let mask = Self.mask(shape, density: 0.3, seed: 11)
+            let w = randomTensor(shape, seed: 12)
+            for i in 0..<w.count { w[i] *= mask[i] }
+            let x = randomTensor(convolution ? [4, 3, 7, 7] : [5, 50], seed: 13)
+            let key = SparseTrainingKey(kind: convolution ? "convolution" : "linear", weightShape: shape,
+                                        inputShape: Array(x.shape.dropFirst()), batch: x.shape[0], inputGradient: true,
+                                        densityPercent: SparseTrainingKey.densityPercent(stored: mask.nonZeroCount, count: mask.count))
+            func make(_ configuration: ComputeConfiguration) -> any Layer {
+                let layer: any Layer = convolution ? Conv2D(name: "c", inChannels: 3, outChannels: 6, kernelSize: 3, padding: 1)
+                                                   : Linear(name: "c", inputFeatures: 50, outputFeatures: 23)
+                layer.configure(configuration)
+                layer.parameters[0].value.copy(from: w)
+                layer.parameters[0].gradient.fill(0.25)   // kept on the pattern through the decision
+                if let conv = layer as? Conv2D { conv.setSparsity(pattern: mask) }
+                if let linear = layer as? Linear { linear.setSparsity(pattern: mask) }
+                return layer
+            }
+            var results: [[[Float]]] = []
+            for sparse in [false, true] {
+                let store = RecordingChoices([SparseTrainingChoice(key: key, timing: SparseTrainingTiming(dense: 1, sparse: sparse ? 0.5 : 2))])
+                let layer = make(Self.measured(store))
+                let forced = make(ComputeConfiguration(sparseTrainingDensity: sparse ? 1.01 : 0))
+                let y = layer.forward(x, mode: .training).values
+                XCTAssertEqual(store.asked, [key])
+                XCTAssertTrue(store.measured.isEmpty, "a stored choice is not measured again")
+                XCTAssertEqual((layer.parameters[0].survivingIndices != nil), sparse, "\(key)")
+                for i in 0..<mask.count where mask[i] == 1 { XCTAssertEqual(layer.parameters[0].gradient[i], 0.25) }
+                let dy = randomTensor(layer.forward(x, mode: .training).shape, seed: 14)
+                let dx = layer.backward(dy).values
+                XCTAssertEqual(y, forced.forward(x, mode: .training).values, "same path as the rule forcing it")
+                XCTAssertEqual(dx, forced.backward(dy).values)
+                XCTAssertEqual(layer.parameters[0].gradient.values.enumerated().filter { mask[$0.offset] == 1 }.map(\.element),
+                               forced.parameters[0].gradient.values.enumerated().filter { mask[$0.offset] == 1 }.map(\.element))
+                results.append([y, dx, zip(layer.parameters[0].gradient.values, mask.values).map { $0 * $1 }])
+            }
+            for (part, name) in ["y", "dx", "dW"].enumerated() {
+                assertClose(results[1][part], results[0][part], "\(key) \(name): sparse against dense")
+            }
+        }
+    }
+
+    /// The timing passes of a measurement leave no trace: a layer that measured gives
+    /// the same forward, backward and gradients, bit for bit, as one that read the
+    /// same choice from the store.
+    func testMeasuringLeavesTheLayerAsReadingTheChoice() {
+        let mask = Self.mask([23, 50], density: 0.08, seed: 21)
+        let w = randomTensor([23, 50], seed: 22), x = randomTensor([9, 50], seed: 23), dy = randomTensor([9, 23], seed: 24)
+        for i in 0..<w.count { w[i] *= mask[i] }
+        let store = RecordingChoices()
+        var outputs: [[Float]] = []
+        for _ in 0..<2 {
+            let layer = Linear(name: "fc", inputFeatures: 50, outputFeatures: 23)
+            layer.configure(Self.measured(store))
+            layer.weight.value.copy(from: w)
+            layer.setSparsity(pattern: mask)
+            outputs.append(layer.forward(x, mode: .training).values + layer.backward(dy).values + layer.weight.gradient.values
+                           + layer.bias!.gradient.values)
+        }
+        XCTAssertEqual(store.measured.count, 1)
+        XCTAssertEqual(outputs[0], outputs[1])
+    }
+
+    /// `REWIND_SPARSE_TRAINING_DENSITY` replaces the measurement with its fixed rule.
+    func testEnvironmentDensityTurnsMeasurementOff() throws {
+        let base = Self.measured(SparseTrainingChoices())
+        XCTAssertNotNil(try ComputeConfiguration(environment: [:], base: base).measuredSparseTraining)
+        let fixed = try ComputeConfiguration(environment: ["REWIND_SPARSE_TRAINING_DENSITY": "0.5"], base: base)
+        XCTAssertNil(fixed.measuredSparseTraining)
+        XCTAssertEqual(fixed.sparseTrainingDensity, 0.5)
+        let layer = Linear(name: "fc", inputFeatures: 10, outputFeatures: 4)
+        layer.configure(fixed)
+        layer.setSparsity(pattern: Self.mask([4, 10], density: 0.3, seed: 1))
+        XCTAssertTrue(layer.trainsSparsely, "decided at once by the rule")
+    }
+
+    /// A sparsely trained weight's gradient is zero off its pattern from adoption on,
+    /// so clearing only the surviving entries (`zeroGradients`) clears it all.
+    func testZeroGradientsClearsASparseLayerEverywhere() throws {
+        let network = try ModelZoo.build(Architecture(model: "lenet-300-100"))
+        network.configuration = Self.alwaysSparse()
+        network.initialize(seed: 1)
+        let weight = network.parameter(named: "fc2.weight")!
+        weight.gradient.fill(1)
+        let mask = Self.mask(weight.value.shape, density: 0.2, seed: 5)
+        for i in 0..<mask.count { weight.value[i] *= mask[i] }
+        network.setSparsity(patterns: ["fc2.weight": mask])
+        XCTAssertNotNil(weight.survivingIndices)
+        for i in 0..<mask.count { XCTAssertEqual(weight.gradient[i], mask[i], "zeroed off the pattern, kept on it") }
+        for seed: UInt64 in [6, 7] {
+            let logits = network.forward(randomTensor([4, 1, 28, 28], seed: seed), mode: .training)
+            network.zeroGradients()
+            network.backward(randomTensor(logits.shape, seed: seed + 10))
+            for i in 0..<mask.count where mask[i] == 0 { XCTAssertEqual(weight.gradient[i], 0) }
+            XCTAssertTrue(weight.gradient.values.contains { $0 != 0 })
+        }
+        network.zeroGradients()
+        for p in network.parameters { XCTAssertTrue(p.gradient.values.allSatisfy { $0 == 0 }, p.name) }
+    }
+
     /// The masked dense path as the Pruning module runs it (MaskEnforcer): gradients
     /// masked after backward, weights and optimizer state after each step.
     private final class MaskHook: TrainingHook {

@@ -97,14 +97,11 @@ final class LevelLoopTests: XCTestCase {
         }
     }
 
-    func testInterruptedChainResumesToTheSameResult() throws {
-        let strategy = RetrainingStrategy.preset("weight-rewind", rewindEpoch: 1)!
-        let straight = try experiment(), straightRun = runFolder(folder.appendingPathComponent("straight"))
-        try DenseTraining(experiment: straight, run: straightRun, seed: 1).run()
-        try IterativePruning(experiment: straight, run: straightRun, seed: 1, strategy: strategy, plan: plan).run()
-
-        // Stop after every saved epoch, rerunning each time, through dense training and every level.
-        let root = runFolder(folder.appendingPathComponent("interrupted"))
+    /// Seed 1's dense run and `strategy`'s chain in `root`, each attempt (a new
+    /// experiment from `experiment`, as a new process) stopped after its first saved
+    /// epoch and rerun until everything is done; returns the interruptions.
+    private func runStoppingAfterEveryEpoch(_ root: RunFolder, strategy: RetrainingStrategy,
+                                            experiment: () throws -> Experiment) throws -> Int {
         var interruptions = 0
         while true {
             let resumed = try experiment()
@@ -113,18 +110,128 @@ final class LevelLoopTests: XCTestCase {
             do {
                 try DenseTraining(experiment: resumed, run: root, seed: 1).run()
                 try IterativePruning(experiment: resumed, run: root, seed: 1, strategy: strategy, plan: plan).run()
-                break
+                return interruptions
             } catch PruningError.interrupted {
                 interruptions += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(interruptions, 4)
+    }
+
+    func testInterruptedChainResumesToTheSameResult() throws {
+        let strategy = RetrainingStrategy.preset("weight-rewind", rewindEpoch: 1)!
+        let straight = try experiment(), straightRun = runFolder(folder.appendingPathComponent("straight"))
+        try DenseTraining(experiment: straight, run: straightRun, seed: 1).run()
+        try IterativePruning(experiment: straight, run: straightRun, seed: 1, strategy: strategy, plan: plan).run()
+
+        // Stop after every saved epoch, rerunning each time, through dense training and every level.
+        let root = runFolder(folder.appendingPathComponent("interrupted"))
+        XCTAssertGreaterThanOrEqual(try runStoppingAfterEveryEpoch(root, strategy: strategy, experiment: experiment), 4)
         for level in 1...3 {
             let a = try CheckpointFile.read(straightRun.chain(1, strategy.name).level(level).path)
             let b = try CheckpointFile.read(root.chain(1, strategy.name).level(level).path)
             XCTAssertEqual(a.parameters.mapValues(\.values), b.parameters.mapValues(\.values), "level \(level)")
             XCTAssertEqual(a.masks.mapValues(\.values), b.masks.mapValues(\.values), "level \(level)")
             XCTAssertEqual(a.metrics["test_accuracy"], b.metrics["test_accuracy"])
+        }
+    }
+
+    /// A level's resume point holds its mask's digest, not the mask; a resume point
+    /// whose digest differs is refused. The last epoch writes no resume point: a run
+    /// that dies between it and the level file (here: the level file cannot be
+    /// written) resumes from the epoch before and ends with the same level, bit for bit.
+    func testResumePointsHoldTheMaskDigestAndTheLastEpochIsRedoneAfterADeath() throws {
+        let strategy = RetrainingStrategy.preset("fine-tune", rewindEpoch: 1)!
+        let straightRun = runFolder(folder.appendingPathComponent("straight"))
+        try DenseTraining(experiment: try experiment(), run: straightRun, seed: 0).run()
+        let straight = try IterativePruning(experiment: try experiment(), run: straightRun, seed: 0, strategy: strategy,
+                                            plan: plan).runLevel(1, schedule: try IterativePruning(
+                                                experiment: try experiment(), run: straightRun, seed: 0, strategy: strategy,
+                                                plan: plan).levelSchedule())
+        let reference = try CheckpointFile.read(straightRun.chain(0, strategy.name).level(1).path)
+        let mask = try Mask.from(reference, network: try experiment().makeNetwork())
+
+        let run = runFolder(folder.appendingPathComponent("dying"))
+        try DenseTraining(experiment: try experiment(), run: run, seed: 0).run()
+        let chain = IterativePruning(experiment: try experiment(), run: run, seed: 0, strategy: strategy, plan: plan)
+        let schedule = try chain.levelSchedule()
+        let levelFile = run.chain(0, strategy.name).level(1), partial = run.chain(0, strategy.name).partial(1)
+        try FileManager.default.createDirectory(at: levelFile.appendingPathComponent("blocker"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try chain.runLevel(1, schedule: schedule))
+        let point = try CheckpointFile.read(partial.path)
+        XCTAssertEqual(point.epoch, reference.epoch - 1, "the last epoch wrote no resume point")
+        XCTAssertTrue(point.masks.isEmpty)
+        XCTAssertEqual(point.attributes["mask_digest"], mask.digest)
+
+        // Another digest: refused.
+        var tampered = point
+        tampered.attributes["mask_digest"] = "0000000000000000"
+        try CheckpointFile.write(tampered, to: partial.path)
+        try FileManager.default.removeItem(at: levelFile)
+        XCTAssertThrowsError(try chain.runLevel(1, schedule: schedule)) { error in
+            XCTAssertTrue("\(error)".contains("its mask differs"), "\(error)")
+        }
+        // The true one: resumed, the last epoch redone, the same level as the straight run.
+        try CheckpointFile.write(point, to: partial.path)
+        let resumed = try chain.runLevel(1, schedule: schedule)
+        XCTAssertEqual(resumed.testAccuracy, straight.testAccuracy)
+        XCTAssertEqual(resumed.testLoss, straight.testLoss)
+        let level = try CheckpointFile.read(levelFile.path)
+        XCTAssertEqual(level.parameters.mapValues(\.values), reference.parameters.mapValues(\.values))
+        XCTAssertEqual(level.masks.mapValues(\.values), reference.masks.mapValues(\.values))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial.path))
+    }
+
+    /// Timings that alternate which path looks faster, measurement by measurement: a
+    /// store that measured a situation again (on resume, in another process) would
+    /// flip its path. Shared by every store of one run.
+    private final class AlternatingTimings: @unchecked Sendable {
+        var count = 0
+        func next() -> SparseTrainingTiming {
+            count += 1
+            return count % 2 == 1 ? SparseTrainingTiming(dense: 2, sparse: 1) : SparseTrainingTiming(dense: 1, sparse: 2)
+        }
+    }
+
+    private final class AlternatingStore: SparseTrainingDecisions, @unchecked Sendable {
+        let file: SparseTrainingChoiceFile, timings: AlternatingTimings
+        init(_ file: URL, _ timings: AlternatingTimings) {
+            self.file = SparseTrainingChoiceFile(file: file, machine: "test")
+            self.timings = timings
+        }
+        func trainsSparsely(_ key: SparseTrainingKey, measure: () -> SparseTrainingTiming) -> Bool {
+            file.trainsSparsely(key) { timings.next() }
+        }
+    }
+
+    /// With measured sparse-training choices, a chain stopped after every epoch and
+    /// resumed by new processes (new stores on the same cache file) takes the paths the
+    /// first measurement chose and ends bit-identical to an uninterrupted chain.
+    func testResumedRunsTakeTheMeasuredPathsOfTheFirstRun() throws {
+        let strategy = RetrainingStrategy.preset("lr-rewind", rewindEpoch: 1)!
+        func experiment(_ file: URL, _ timings: AlternatingTimings) throws -> Experiment {
+            let experiment = try self.experiment()
+            experiment.computeConfiguration = ComputeConfiguration(measuredSparseTraining: MeasuredSparseTraining(AlternatingStore(file, timings)))
+            return experiment
+        }
+        let straightTimings = AlternatingTimings(), straightFile = folder.appendingPathComponent("straight-choices.json")
+        let straightRun = runFolder(folder.appendingPathComponent("straight"))
+        let straight = try experiment(straightFile, straightTimings)
+        try DenseTraining(experiment: straight, run: straightRun, seed: 1).run()
+        try IterativePruning(experiment: straight, run: straightRun, seed: 1, strategy: strategy, plan: plan).run()
+        let choices = SparseTrainingChoiceFile(file: straightFile, machine: "test").stored
+        XCTAssertEqual(choices.count, straightTimings.count)
+        XCTAssertTrue(choices.contains { $0.sparse } && choices.contains { !$0.sparse }, "both paths were taken")
+
+        let timings = AlternatingTimings(), file = folder.appendingPathComponent("choices.json")
+        let root = runFolder(folder.appendingPathComponent("interrupted"))
+        XCTAssertGreaterThanOrEqual(try runStoppingAfterEveryEpoch(root, strategy: strategy) { try experiment(file, timings) }, 4)
+        XCTAssertEqual(timings.count, straightTimings.count, "each situation measured once")
+        XCTAssertEqual(SparseTrainingChoiceFile(file: file, machine: "test").stored.map(\.sparse), choices.map(\.sparse))
+        for level in 1...3 {
+            let a = try CheckpointFile.read(straightRun.chain(1, strategy.name).level(level).path)
+            let b = try CheckpointFile.read(root.chain(1, strategy.name).level(level).path)
+            XCTAssertEqual(a.parameters.mapValues { $0.values.map(\.bitPattern) }, b.parameters.mapValues { $0.values.map(\.bitPattern) },
+                           "level \(level)")
         }
     }
 

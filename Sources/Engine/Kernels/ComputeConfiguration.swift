@@ -37,9 +37,15 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
     public var batchNormParallelThreshold: Int
     /// Which build of the hand-written kernels runs (`.automatic`: the best this CPU has).
     public var kernelPath: KernelVariant
-    /// Weight density below which a pruned Linear layer trains through the sparse
-    /// kernels (`Linear.setSparsity(pattern:)`; default `measuredSparseTrainingDensity`).
+    /// Weight density below which a pruned Linear or Conv2D layer trains through the
+    /// sparse kernels when `measuredSparseTraining` is nil (`setSparsity(pattern:)`;
+    /// default `measuredSparseTrainingDensity`).
     public var sparseTrainingDensity: Double
+    /// Where each pruned Linear and Conv2D layer's sparse-or-dense choice for
+    /// retraining is measured and kept (`SparseTrainingChoices`; the CLI's per-machine
+    /// cache file); nil: the fixed rule `sparseTrainingDensity` decides (library
+    /// default, and what `REWIND_SPARSE_TRAINING_DENSITY` selects).
+    public var measuredSparseTraining: MeasuredSparseTraining?
 
     /// Density below which pruned Linear and Conv2D layers retrain faster sparse than
     /// dense, measured on the 2-core AMD EPYC Zen 4 (AVX-512, OpenBLAS Cooperlake
@@ -48,8 +54,8 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
     /// runs, LeNet-300-100 epochs at 51% of the weights ran 0.43x through the sparse
     /// kernels, at 21% 0.96x (a tie), at 5.6% 2.63x and at 3.6% 3.27x; on two threads
     /// (busy machine) 21% gained 1.24x (LeNet-5 1.72x) and 51% lost. Hence 0.2, just
-    /// under the tie. Not re-measured per machine: `REWIND_SPARSE_TRAINING_DENSITY`
-    /// sets it.
+    /// under the tie. The CLI measures per layer instead (`measuredSparseTraining`);
+    /// this rule applies without it, and `REWIND_SPARSE_TRAINING_DENSITY` sets it.
     public static let measuredSparseTrainingDensity = 0.2
 
     /// The defaults, measured on the 2-core machines Rewind runs on (docs/benchmarks.md):
@@ -61,7 +67,8 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
                 sparseThreshold: Int = 4_000_000, convolutionColumnBudget: Int = 1 << 18,
                 convolutionParallelThreshold: Int = 1 << 20, poolingParallelThreshold: Int = 1 << 16,
                 batchNormParallelThreshold: Int = 1 << 18, kernelPath: KernelVariant = .automatic,
-                sparseTrainingDensity: Double = ComputeConfiguration.measuredSparseTrainingDensity) {
+                sparseTrainingDensity: Double = ComputeConfiguration.measuredSparseTrainingDensity,
+                measuredSparseTraining: MeasuredSparseTraining? = nil) {
         self.threads = max(1, threads)
         self.gemmThreshold = gemmThreshold
         self.sparseThreshold = sparseThreshold
@@ -71,6 +78,7 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
         self.batchNormParallelThreshold = batchNormParallelThreshold
         self.kernelPath = kernelPath
         self.sparseTrainingDensity = sparseTrainingDensity
+        self.measuredSparseTraining = measuredSparseTraining
     }
 
     /// The defaults (see `init`).
@@ -103,7 +111,9 @@ public struct ComputeConfiguration: Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         "\(threads) thread\(threads == 1 ? "" : "s"), gemm threshold \(gemmThreshold), sparse threshold \(sparseThreshold), "
-            + "conv columns \(convolutionColumnBudget), conv parallel \(convolutionParallelThreshold), kernels \(kernelPath)"
+            + "conv columns \(convolutionColumnBudget), conv parallel \(convolutionParallelThreshold), kernels \(kernelPath), "
+            + (measuredSparseTraining == nil ? "sparse training below \(sparseTrainingDensity * 100)% of the weights"
+                                             : "sparse training where measured faster")
     }
 }
 
@@ -116,7 +126,7 @@ extension ComputeConfiguration {
         ("REWIND_CONV_COLUMNS", "convolution column budget (elements)"),
         ("REWIND_CONV_PARALLEL", "convolution parallel threshold (multiply-adds)"),
         ("REWIND_KERNELS", "kernel path (automatic, portable, avx2, avx512)"),
-        ("REWIND_SPARSE_TRAINING_DENSITY", "density below which pruned Linear layers train sparsely (0 to 1)"),
+        ("REWIND_SPARSE_TRAINING_DENSITY", "density below which pruned Linear and Conv2D layers train sparsely (0 to 1; replaces the per-layer measurement)"),
     ]
 
     /// `base` with the settings `environment` overrides (names in `environmentVariables`).
@@ -143,6 +153,7 @@ extension ComputeConfiguration {
                                                 expected: "a number from 0 to 1")
             }
             sparseTrainingDensity = value
+            measuredSparseTraining = nil
         }
         if let raw = environment["REWIND_KERNELS"] {
             guard let path = KernelVariant(name: raw) else {

@@ -158,6 +158,7 @@ public final class Conv2D: Layer {
     }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        sparsity.decide(self, input: x, mode: mode)
         prepare(for: x)
         guard let g = geometry else { preconditionFailure("Conv2D: no geometry") }
         input = x

@@ -3,9 +3,10 @@
 /// Shapes (PyTorch layout): x `[B, in]`, W `[out, in]`, b `[out]`, y `[B, out]`.
 /// Inputs with more than two dimensions are read as `[B, product of the rest]`.
 ///
-/// Dense by default (OpenBLAS sgemm). Given a pruning pattern below the crossover
-/// density (`setSparsity(pattern:)`), it trains and evaluates through the sparse
-/// kernels instead (`SparseWeightPattern`), with the same results to float rounding:
+/// Dense by default (OpenBLAS sgemm). Given a pruning pattern (`setSparsity(pattern:)`)
+/// on which the sparse kernels were measured faster (or, without measurement, below
+/// the crossover density; see `SparseTraining`), it trains and evaluates through
+/// them instead (`SparseWeightPattern`), with the same results to float rounding:
 ///
 ///     yᵀ [out, B] = W (CSR) · xᵀ + b,  y = (yᵀ)ᵀ
 ///     dW += dyᵀ · x at the pattern (from dyᵀ [out, B] and xᵀ [in, B])
@@ -21,7 +22,7 @@ public final class Linear: Layer {
     /// The pruning pattern given to `setSparsity(pattern:)`, if any.
     public var sparsityPattern: Tensor? { sparsity.pattern }
     private let sparsity = SparseTraining()
-    /// The sparse path, when a pattern below `configuration.sparseTrainingDensity` is set.
+    /// The sparse path, when `SparseTraining` chose it for the pattern set.
     private var sparse: SparseWeightPattern? { sparsity.adopted }
     private let sparseWorkspace = SparseWorkspace()
     private let transposedOutput = Tensor(shape: [0])           // yᵀ [out, B]
@@ -50,8 +51,8 @@ public final class Linear: Layer {
         sparsity.set(sparsity.pattern, weight: weight, configuration: configuration)
     }
 
-    /// Trains through the sparse kernels when `pattern` (the pruning mask) is below
-    /// the crossover density; see `SparseTraining`.
+    /// Trains through the sparse kernels when they are faster for `pattern` (the
+    /// pruning mask); see `SparseTraining`.
     public func setSparsity(pattern: Tensor?) { sparsity.set(pattern, weight: weight, configuration: configuration) }
 
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
@@ -62,6 +63,7 @@ public final class Linear: Layer {
     }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        sparsity.decide(self, input: x, mode: mode)
         let batch = x.shape[0]
         precondition(x.count == batch * inputFeatures, "Linear: input \(x.shape) does not have \(inputFeatures) features")
         input = x

@@ -2,8 +2,8 @@ import CKernels
 
 /// A pruned weight's pattern for training through the sparse kernels: the weight
 /// read as a matrix `W [rows, columns]` (Linear `[out, in]`; Conv2D `[O, C·k·k]`)
-/// in CSR form, and `Wᵀ`, for the layers' three products below the crossover
-/// density (`ComputeConfiguration.sparseTrainingDensity`):
+/// in CSR form, and `Wᵀ`, for the layers' three products when the layer trains
+/// sparsely (`SparseTraining`: measured, or below `ComputeConfiguration.sparseTrainingDensity`):
 ///
 ///     forward         Y  = W · X                  (`sparseGemm` with `matrix`)
 ///     weight grad     dW += dY · Xᵀ at the pattern only   (`sampledProduct`)
@@ -62,19 +62,16 @@ final class SparseWeightPattern {
                                     values: [Float](repeating: 0, count: surviving.count))
     }
 
-    /// The pattern a layer with `weight` trains through under `configuration`, or nil
-    /// to train dense: `pattern` (nil for none) must keep fewer than
-    /// `configuration.sparseTrainingDensity` of the weights. Sets the weight's
-    /// `survivingIndices` to match.
-    static func adopt(_ pattern: Tensor?, for weight: Parameter, configuration: ComputeConfiguration) -> SparseWeightPattern? {
-        guard let pattern,
-              Double(pattern.nonZeroCount) < configuration.sparseTrainingDensity * Double(pattern.count) else {
-            weight.survivingIndices = nil
-            return nil
-        }
+    /// The pattern of `pattern` (0/1, the weight's shape), with the weight's
+    /// `survivingIndices` set to match and its gradient zeroed off the pattern: those
+    /// entries are never written again, so they stay 0 (`Network.zeroGradients` then
+    /// clears only the surviving ones).
+    static func adopt(_ pattern: Tensor, for weight: Parameter) -> SparseWeightPattern {
         precondition(pattern.shape == weight.value.shape, "setSparsity: pattern \(pattern.shape) is not \(weight.value.shape)")
         let adopted = SparseWeightPattern(mask: pattern)
         weight.survivingIndices = adopted.survivingIndices
+        let g = weight.gradient.pointer, keep = pattern.pointer
+        for i in 0..<pattern.count where keep[i] == 0 { g[i] = 0 }
         return adopted
     }
 
@@ -108,19 +105,84 @@ final class SparseWeightPattern {
 
 /// A Linear or Conv2D layer's sparse-training state: the pattern it was given
 /// (`setSparsity(pattern:)`: 0/1, the weight's shape, the pruning mask; nil for
-/// none) and, when that pattern keeps fewer than `configuration.sparseTrainingDensity`
-/// of the weights, the `SparseWeightPattern` its products then run through, with
-/// optimizers updating only the kept weights (`Parameter.survivingIndices`). The
-/// weights must be zero where the pattern is 0 (as after the mask is applied), and
-/// stay so: the sparse path never writes their gradients, and the optimizer never
-/// moves them. Decided again whenever the layer's configuration changes.
+/// none) and, when the layer trains through the sparse kernels, the
+/// `SparseWeightPattern` its products run through, with optimizers updating only the
+/// kept weights (`Parameter.survivingIndices`). The weights must be zero where the
+/// pattern is 0 (as after the mask is applied), and stay so: the sparse path never
+/// writes their gradients, and the optimizer never moves them. Decided again
+/// whenever the pattern or the layer's configuration changes:
+///
+/// - with `configuration.measuredSparseTraining` (the CLI's default): by measurement
+///   (`SparseTrainingChoices`). Until the layer's first training pass it runs
+///   dense; that pass first calls `decide`, which times the layer's own forward and
+///   backward on both paths and asks the store, then runs on the chosen path.
+///   Stable: the store returns the first choice made for a key, whatever later
+///   timings say, so the same recipe takes the same path in every run, resumed run
+///   and worker on the machine (and a pass through either path leaves the same
+///   state: the timing passes' gradients are put back).
+/// - otherwise by the fixed rule: sparse below `configuration.sparseTrainingDensity`
+///   (`REWIND_SPARSE_TRAINING_DENSITY` sets it and turns measurement off).
 final class SparseTraining {
     private(set) var pattern: Tensor?
     private(set) var adopted: SparseWeightPattern?
+    /// The store to ask at the first training pass, while the path is undecided.
+    private var pendingDecision: (any SparseTrainingDecisions)?
+    private var weight: Parameter?
 
     func set(_ pattern: Tensor?, weight: Parameter, configuration: ComputeConfiguration) {
         self.pattern = pattern
-        adopted = SparseWeightPattern.adopt(pattern, for: weight, configuration: configuration)
+        self.weight = weight
+        adopted = nil
+        weight.survivingIndices = nil
+        pendingDecision = nil
+        guard let pattern, pattern.nonZeroCount < pattern.count else { return }
+        if let measured = configuration.measuredSparseTraining {
+            pendingDecision = measured.decisions
+        } else if Double(pattern.nonZeroCount) < configuration.sparseTrainingDensity * Double(pattern.count) {
+            adopted = SparseWeightPattern.adopt(pattern, for: weight)
+        }
+    }
+
+    /// Call first in `layer.forward(x, mode:)`: on the first training pass after an
+    /// undecided `set`, decides the path (see the type's comment). Timing runs
+    /// `layer`'s forward and backward once per path to warm up, then alternately
+    /// three times each (the best of each kept, so load from other processes hits
+    /// both alike); the parameters' gradients are saved before and put back after.
+    /// The timed backward uses a fixed upstream gradient of y's shape (all 1e-3).
+    func decide(_ layer: some Layer, input x: Tensor, mode: ForwardMode) {
+        guard mode == .training, let decisions = pendingDecision, let pattern, let weight else { return }
+        pendingDecision = nil
+        let key = SparseTrainingKey(
+            kind: pattern.shape.count == 4 ? "convolution" : "linear", weightShape: pattern.shape,
+            inputShape: Array(x.shape.dropFirst()), batch: x.shape[0], inputGradient: layer.computesInputGradient,
+            densityPercent: SparseTrainingKey.densityPercent(stored: pattern.nonZeroCount, count: pattern.count))
+        let candidate = SparseWeightPattern(mask: pattern)
+        let sparse = decisions.trainsSparsely(key) {
+            let saved = layer.parameters.map { Tensor(copying: $0.gradient) }
+            defer { for (p, gradient) in zip(layer.parameters, saved) { p.gradient.copy(from: gradient) } }
+            let upstream = Tensor(shape: [0])
+            func pass(sparse: Bool) -> Double {
+                adopted = sparse ? candidate : nil
+                let clock = ContinuousClock(), start = clock.now
+                let y = layer.forward(x, mode: .training)
+                if upstream.shape != y.shape {
+                    upstream.reshape(to: y.shape)
+                    upstream.fill(1e-3)
+                }
+                _ = layer.backward(upstream)
+                return (clock.now - start).seconds
+            }
+            _ = pass(sparse: false)
+            _ = pass(sparse: true)
+            var dense = Double.infinity, sparse = Double.infinity
+            for _ in 0..<3 {
+                dense = min(dense, pass(sparse: false))
+                sparse = min(sparse, pass(sparse: true))
+            }
+            adopted = nil
+            return SparseTrainingTiming(dense: dense, sparse: sparse)
+        }
+        adopted = sparse ? SparseWeightPattern.adopt(pattern, for: weight) : nil
     }
 }
 

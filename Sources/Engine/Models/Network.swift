@@ -117,8 +117,20 @@ public final class Network {
     }
 
     /// Sets every parameter gradient to zero.
+    /// A parameter trained through the sparse kernels (`survivingIndices` set) has
+    /// its gradient cleared only at the surviving entries: the rest were zeroed
+    /// when its pattern was adopted and are never written since (`SparseWeightPattern.adopt`).
     public func zeroGradients() {
-        for p in parameters { p.gradient.fill(0) }
+        for p in parameters {
+            guard let surviving = p.survivingIndices else {
+                p.gradient.fill(0)
+                continue
+            }
+            let g = p.gradient.pointer
+            surviving.withUnsafeBufferPointer { indices in
+                for index in indices { g[Int(index)] = 0 }
+            }
+        }
     }
 
     /// Initialises every parameter by the model's scheme, from `seed`'s
