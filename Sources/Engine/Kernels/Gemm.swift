@@ -70,8 +70,8 @@ public func gemm(
     }
 }
 
-/// OpenBLAS's process-wide thread count, set to 1 before the first product (and by
-/// `ComputeConfiguration.applyToBLAS`): Rewind splits products itself (see `gemm`).
+/// OpenBLAS's process-wide thread count, set to 1 before the first product: Rewind
+/// splits products itself (see `gemm`).
 enum OpenBLASThreads {
     /// Runs once per process, on first use (Swift initialises a static `let` once,
     /// thread-safely).
