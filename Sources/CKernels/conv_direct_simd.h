@@ -4,7 +4,10 @@
 // conv_direct_avx512.c). Both walk the output plane `q` in whole vectors, so they
 // read and write up to `n` rounded up to a vector (the slack the header promises).
 //
-// Register blocking (the accumulators stay in registers for a block's whole sum):
+// Register blocking (the accumulators stay in registers for a block's whole sum;
+// the sizes were measured on Zen 4 against their neighbours, e.g. 6x4 and 3x4
+// gradient blocks ran no faster at 512 bits and slower at 256, where 16 registers
+// spill):
 // - correlate: CONV_ROWS outputs x CONV_VECTORS vectors of q; each tap loads the
 //   block's input vectors once and multiplies them by one broadcast weight per row.
 // - weight gradient: GRAD_ROWS outputs x GRAD_TAPS taps (flattened (c, ki, kj));
@@ -126,7 +129,10 @@ RW_SIMD_INLINE void RW_NAME(gradient_rows)(const int rows, int inputs, int kerne
                                 in, ldi, in_image, dw);
     switch (total - t) {
 #define GRAD_TAIL(k) case k: RW_NAME(gradient_block)(rows, k, t, inputs, kernel, row, vectors, images, dy, ldy, dy_image, in, ldi, in_image, dw); break;
-    GRAD_TAIL(1) GRAD_TAIL(2) GRAD_TAIL(3)
+    GRAD_TAIL(1) GRAD_TAIL(2)
+#if GRAD_TAPS > 3
+    GRAD_TAIL(3)
+#endif
 #if GRAD_TAPS > 4
     GRAD_TAIL(4)
 #endif
@@ -148,7 +154,13 @@ RW_SIMD static void RW_NAME(weight_gradient)(int32_t outputs, int32_t inputs, in
 #define GRAD_ROW_TAIL(k) case k: RW_NAME(gradient_rows)(k, inputs, kernel, row, vectors, images, dy + r * ldy, ldy, dy_image, in, ldi, in_image, dw + r * wstride); break;
     GRAD_ROW_TAIL(1)
 #if GRAD_ROWS > 2
-    GRAD_ROW_TAIL(2) GRAD_ROW_TAIL(3)
+    GRAD_ROW_TAIL(2)
+#endif
+#if GRAD_ROWS > 3
+    GRAD_ROW_TAIL(3)
+#endif
+#if GRAD_ROWS > 4
+    GRAD_ROW_TAIL(4) GRAD_ROW_TAIL(5)
 #endif
 #undef GRAD_ROW_TAIL
     default: break;

@@ -7,7 +7,8 @@ import XCTest
 /// lowering, on every kernel build this CPU runs: output, input gradient, weight
 /// gradient and bias gradient, for LeNet-5's and Conv-2's shapes and odd ones
 /// (padding 0/1/2 and more than the kernel reaches, 1 to 16 channels, even
-/// kernels, non-square images, one and two workers).
+/// kernels, non-square images, one and two workers, the backward's images one
+/// group at a time or all at once).
 final class ConvolutionDirectTests: XCTestCase {
     /// (in channels, out channels, height, width, kernel, padding)
     private let shapes: [(c: Int, o: Int, h: Int, w: Int, k: Int, p: Int)] = [
@@ -25,12 +26,13 @@ final class ConvolutionDirectTests: XCTestCase {
     private struct Result { var y, dx, dw, db: [Float] }
 
     private func run(_ shape: (c: Int, o: Int, h: Int, w: Int, k: Int, p: Int), stride: Int = 1,
-                     lowering: ConvolutionLowering, path: KernelVariant, threads: Int) -> Result {
+                     lowering: ConvolutionLowering, path: KernelVariant, threads: Int,
+                     columnBudget: Int = ComputeConfiguration.default.convolutionColumnBudget) -> Result {
         let conv = Conv2D(name: "c", inChannels: shape.c, outChannels: shape.o, kernelSize: shape.k,
                           stride: stride, padding: shape.p)
         conv.lowering = lowering
-        conv.configure(ComputeConfiguration(threads: threads, convolutionParallelThreshold: threads > 1 ? 0 : Int.max,
-                                            kernelPath: path))
+        conv.configure(ComputeConfiguration(threads: threads, convolutionColumnBudget: columnBudget,
+                                            convolutionParallelThreshold: threads > 1 ? 0 : Int.max, kernelPath: path))
         var generator = SeededGenerator(seed: 11, concern: .initialization)
         for p in conv.parameters { Initializer.normal(sigma: 0.5).fill(p.value, using: &generator) }
         let batch = 3
@@ -60,9 +62,10 @@ final class ConvolutionDirectTests: XCTestCase {
         for shape in shapes {
             let reference = run(shape, lowering: .im2col, path: .automatic, threads: 1)
             for path in KernelVariant.available {
-                for threads in [1, 2] {
-                    let direct = run(shape, lowering: .direct, path: path, threads: threads)
-                    let label = "\(shape), \(path), \(threads) thread(s)"
+                // (threads, column budget): a budget of 1 gives backward groups of one image
+                for (threads, budget) in [(1, 1 << 18), (2, 1 << 18), (2, 1)] {
+                    let direct = run(shape, lowering: .direct, path: path, threads: threads, columnBudget: budget)
+                    let label = "\(shape), \(path), \(threads) thread(s), budget \(budget)"
                     assertClose(direct.y, reference.y, "y, " + label)
                     assertClose(direct.dx, reference.dx, "dx, " + label)
                     assertClose(direct.dw, reference.dw, "dW, " + label)

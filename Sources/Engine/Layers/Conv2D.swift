@@ -90,6 +90,7 @@ public final class Conv2D: Layer {
         var columnsHoldShare = false              // cols of the worker's whole share survive from forward
         let sparse = SparseWorkspace()            // the sparse kernels' scratch
         let wide = Tensor(shape: [0])             // the direct lowering's wide output, [max(O, C), wideStride]
+        let paddedGradient = Tensor(shape: [0])   // the direct lowering's dyp of a group, [G', O, gradientStride]
     }
 
     private var input: Tensor?                        // x, [B, C, H, W] (not owned)
@@ -102,8 +103,8 @@ public final class Conv2D: Layer {
     private var direct: DirectConvolution?
     private var forwardRanDirectly = false            // backward follows forward's lowering
     private var paddedInputHoldsBatch = false         // xp holds forward's batch (not re-zeroed since)
+    private var directGroup = 1                       // images whose dyp a worker holds at once
     private let paddedInput = Tensor(shape: [0])      // xp of the batch, [B, C, inputStride]
-    private let paddedGradient = Tensor(shape: [0])   // dyp of the batch, [B, O, gradientStride]
     private let flippedWeight = Tensor(shape: [0])    // Wflip, [C, O, k, k]
     private let inputGradient = Tensor(shape: [0])    // dL/dx, [B, C, H, W]
 
@@ -196,10 +197,14 @@ public final class Conv2D: Layer {
             paddedInput.reshape(to: [batch * direct.paddedImageSize])
             paddedInput.fill(0)
             paddedInputHoldsBatch = false
-            paddedGradient.reshape(to: [batch * direct.paddedGradientSize])
-            paddedGradient.fill(0)
+            directGroup = max(1, min((batch + workers - 1) / workers,
+                                     configuration.convolutionColumnBudget / direct.paddedGradientSize))
             flippedWeight.reshape(to: weight.value.shape)
-            for space in workspaces.prefix(workers) { space.wide.reshape(to: [direct.wideSize]) }
+            for space in workspaces.prefix(workers) {
+                space.wide.reshape(to: [direct.wideSize])
+                space.paddedGradient.reshape(to: [directGroup * direct.paddedGradientSize])
+                space.paddedGradient.fill(0)
+            }
         }
     }
 
@@ -327,26 +332,35 @@ public final class Conv2D: Layer {
                 return inputGradient
     }
 
-    /// The direct lowering's backward for one worker's `images` (see `DirectConvolution`):
-    /// dy onto the wide grid, dW over the share in one kernel call, then dx per image.
+    /// The direct lowering's backward for one worker's `images` (see `DirectConvolution`),
+    /// `directGroup` images at a time (their `dyp` stays cache-resident, as im2col's
+    /// `cols`): dy onto the wide grid, dW over the group in one kernel call, then dx
+    /// per image.
     private func directBackward(_ direct: DirectConvolution, images: Range<Int>, x: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, space: Workspace, dW: UnsafeMutablePointer<Float>) {
-        guard !images.isEmpty, let g = geometry else { return }
+        guard let g = geometry else { return }
         let path = configuration.kernelPath, outputSize = outChannels * g.outputPlane
-        let xp = paddedInput.pointer + images.lowerBound * direct.paddedImageSize
-        let dyp = paddedGradient.pointer + images.lowerBound * direct.paddedGradientSize
-        for (n, image) in images.enumerated() {
-            if !paddedInputHoldsBatch { direct.pad(x + image * g.inputSize, into: xp + n * direct.paddedImageSize) }
-            // dyw[o, oh·Wp + ow] = dy[o, oh, ow]
-            direct.placeGradient(dy + image * outputSize, into: dyp + n * direct.paddedGradientSize)
-        }
-        // dW[o, c, ki, kj] += sum_{b, q} dyw[b, o, q] · xp[b, c, q + ki·Wp + kj]      (from y = W ⋆ xp)
-        direct.addWeightGradient(images: images.count, paddedInput: xp, paddedGradient: dyp, into: dW, path: path)
-        guard computesInputGradient else { return }
-        // dx = Wflip ⋆ dyp, read at the unpadded pixels                               (from y = W ⋆ xp)
-        for (n, image) in images.enumerated() {
-            direct.inputGradient(paddedGradient: dyp + n * direct.paddedGradientSize, flipped: flippedWeight.pointer,
-                                 wide: space.wide.pointer, into: inputGradient.pointer + image * g.inputSize, path: path)
+        let dyp = space.paddedGradient.pointer, gradientSize = direct.paddedGradientSize
+        var start = images.lowerBound
+        while start < images.upperBound {
+            let count = min(directGroup, images.upperBound - start)
+            let xp = paddedInput.pointer + start * direct.paddedImageSize
+            for n in 0..<count {
+                if !paddedInputHoldsBatch { direct.pad(x + (start + n) * g.inputSize, into: xp + n * direct.paddedImageSize) }
+                // dyw[o, oh·Wp + ow] = dy[o, oh, ow]
+                direct.placeGradient(dy + (start + n) * outputSize, into: dyp + n * gradientSize)
+            }
+            // dW[o, c, ki, kj] += sum_{b, q} dyw[b, o, q] · xp[b, c, q + ki·Wp + kj]      (from y = W ⋆ xp)
+            direct.addWeightGradient(images: count, paddedInput: xp, paddedGradient: dyp, into: dW, path: path)
+            if computesInputGradient {
+                // dx = Wflip ⋆ dyp, read at the unpadded pixels                           (from y = W ⋆ xp)
+                for n in 0..<count {
+                    direct.inputGradient(paddedGradient: dyp + n * gradientSize, flipped: flippedWeight.pointer,
+                                         wide: space.wide.pointer, into: inputGradient.pointer + (start + n) * g.inputSize,
+                                         path: path)
+                }
+            }
+            start += count
         }
     }
 
