@@ -218,13 +218,14 @@ public final class Conv2D: Layer {
     /// The largest patch `C·k·k` the direct lowering takes. Measured 2026-12-01 on the
     /// 2-core AMD EPYC Zen 4 (shared machine), release build, batch 60, each layer's
     /// forward and backward timed alone (best of 90, the two lowerings alternating),
-    /// one thread, direct vs im2col + gemm, in µs: LeNet-5 conv1 (patch 25) 199 vs
-    /// 522 forward, 295 vs 752 backward; conv2 (patch 150) 403 vs 740, 1198 vs 1501;
-    /// Conv-2 conv1 (patch 9) 814 vs 1350, 2689 vs 2595 (a tie); Conv-2 conv2
-    /// (patch 576) 34.4 vs 37.0 ms forward but 99 vs 77 ms backward, a loss: the
-    /// direct kernels do the same multiply-adds as the gemm on a long patch, and the
-    /// input gradient's full correlation does more. With the AVX2 kernels
-    /// (`REWIND_KERNELS=avx2`) the order is the same (docs/benchmarks.md).
+    /// one thread, direct vs im2col + gemm, in µs, AVX-512 kernels: LeNet-5 conv1
+    /// (patch 25) 198 vs 522 forward, 280 vs 755 backward; conv2 (patch 150) 404 vs
+    /// 743, 1201 vs 1504; Conv-2 conv1 (patch 9) 1468 vs 2043, 1721 vs 3003. AVX2
+    /// kernels (`REWIND_KERNELS=avx2`): 240 vs 537, 338 vs 759; 430 vs 735, 1499 vs
+    /// 1502 (a tie); 1559 vs 2151, 1959 vs 2719. Conv-2 conv2 (patch 576), direct
+    /// forced: 34.4 vs 37.0 ms forward but 99 vs 77 ms backward, a loss: on a long
+    /// patch the gemm runs near peak, and the input gradient's full correlation does
+    /// more multiply-adds than `Wᵀ · dy`. (docs/benchmarks.md.)
     static let directLoweringPatchLimit = 256
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
