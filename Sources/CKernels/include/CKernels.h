@@ -159,6 +159,34 @@ void rw_sampled_dense_dense(const rw_csr_view *a, int32_t n, const float *x, con
 /// real activations). `dx` must not overlap `y` or `dy`.
 void rw_relu_backward(const float *y, const float *dy, float *dx, size_t n, int variant);
 
+/// Floats past `n` that the direct convolution kernels may read and write: they walk
+/// q in whole vectors, so `n` is rounded up to a multiple of 16 (the portable
+/// build stops at `n`). Buffers they touch hold that slack (zeros where read).
+#define RW_CONV_SLACK 16
+
+/// A stride-1 convolution as a correlation over flattened planes with rows `row`
+/// floats apart (the "wide" lowering: output pixel (oh, ow) is q = oh·row + ow):
+///
+///     out[r·ldo + q] = sum_{c < inputs, ki, kj < kernel} w[((r·inputs + c)·kernel + ki)·kernel + kj]
+///                                                        · in[c·ldi + q + ki·row + kj]
+///
+/// for r < outputs and q < n (overwritten, not added). `in` is read up to
+/// q + (kernel-1)·(row+1) for q < n + RW_CONV_SLACK; `out` rows are written up to
+/// n + RW_CONV_SLACK. Single-threaded.
+void rw_conv_correlate(int32_t outputs, int32_t inputs, int32_t kernel, int32_t row, int32_t n,
+                       const float *in, ptrdiff_t ldi, const float *w, float *out, ptrdiff_t ldo, int variant);
+
+/// The weight gradient of `rw_conv_correlate`, summed over `images`:
+///
+///     dw[((r·inputs + c)·kernel + ki)·kernel + kj] += sum_{i < images, q < n}
+///         dy[i·dy_image + r·ldy + q] · in[i·in_image + c·ldi + q + ki·row + kj]
+///
+/// `dy` rows must read as zero from n up to n + RW_CONV_SLACK (`in` is read as by
+/// `rw_conv_correlate`). Single-threaded.
+void rw_conv_weight_gradient(int32_t outputs, int32_t inputs, int32_t kernel, int32_t row, int32_t n, int32_t images,
+                             const float *dy, ptrdiff_t ldy, ptrdiff_t dy_image,
+                             const float *in, ptrdiff_t ldi, ptrdiff_t in_image, float *dw, int variant);
+
 #ifdef __cplusplus
 }
 #endif

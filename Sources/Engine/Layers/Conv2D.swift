@@ -6,8 +6,23 @@
 /// layout): x `[B, C, H, W]`, W `[O, C, k, k]`, bias `[O]`, y `[B, O, OH, OW]` with
 /// `OH = (H + 2p - k) / s + 1` (and likewise `OW`).
 ///
-/// Lowering: im2col turns a group of `G` images into `cols [C·k·k, G·P]`, `P = OH·OW`,
-/// so the convolution is one sgemm `W[O, C·k·k] · cols`, and
+/// Two lowerings (`lowering`; `.automatic` picks by shape, `usesDirectLowering`):
+///
+/// Direct (stride 1, small patches `C·k·k`, as LeNet-5's convolutions): the input is
+/// zero-padded into planes of rows `Wp = W + 2p` and the convolution runs as a
+/// correlation over the flattened planes, `q = oh·Wp + ow` (see `DirectConvolution`):
+///
+///     y[o, q]   = bias[o] + sum_{c, ki, kj} W[o, c, ki, kj] · xp[c, q + ki·Wp + kj]
+///     dW       += sum_{b, q} dy[b, o, q] · xp[b, c, q + ki·Wp + kj]
+///     dxp[c, i] = sum_{o, ki, kj} W[o, c, k-1-ki, k-1-kj] · dyp[o, i + ki·Wp + kj]
+///
+/// with hand-written kernels (AVX-512 / AVX2+FMA / portable) and no lowered matrix:
+/// at small channel counts the gemm's tiles are mostly empty (conv1's 6 rows) and
+/// im2col copies cost as much as the products.
+///
+/// im2col (every other shape, and sparse training): im2col turns a group of `G`
+/// images into `cols [C·k·k, G·P]`, `P = OH·OW`, so the convolution is one sgemm
+/// `W[O, C·k·k] · cols`, and
 ///
 ///     dW    += dy_g · colsᵀ               ([O, G·P] · [G·P, C·k·k])
 ///     dcols  = Wᵀ · dy_g                  ([C·k·k, O] · [O, G·P]), then col2im → dx
@@ -32,9 +47,12 @@
 /// (`ConvolutionBatchDivision` computes the division; `SparseConvolution`, the
 /// sparse inference path, lowers the same groups.)
 ///
+/// The direct lowering divides the batch among the same workers (one image at a
+/// time, dW and db into the same partials).
+///
 /// Given a pruning pattern below the crossover density (`setSparsity(pattern:)`),
 /// the three products run through the sparse kernels (`SparseWeightPattern`) on the
-/// same lowering, with the same results to float rounding:
+/// im2col lowering, whatever `lowering` says, with the same results to float rounding:
 ///
 ///     y_g    = W (CSR) · cols                       (bias fused)
 ///     dW    += dy_g · colsᵀ at the pattern only      (sampled dense-dense product)
@@ -48,6 +66,10 @@ public final class Conv2D: Layer {
     public let stride: Int
     public let padding: Int
     public var computesInputGradient = true
+    /// im2col + gemm, the direct kernels, or the measured rule (see the type's comment).
+    public var lowering = ConvolutionLowering.automatic {
+        didSet { plan = nil }
+    }
 
     /// Threads, the column budget and the parallel threshold (see `Layer.configure`).
     public private(set) var configuration = ComputeConfiguration.default
@@ -67,6 +89,8 @@ public final class Conv2D: Layer {
         let biasGradient = Tensor(shape: [0])     // partial db, [O]
         var columnsHoldShare = false              // cols of the worker's whole share survive from forward
         let sparse = SparseWorkspace()            // the sparse kernels' scratch
+        let wide = Tensor(shape: [0])             // the direct lowering's wide output, [max(O, C), wideStride]
+        let paddedGradient = Tensor(shape: [0])   // the direct lowering's dyp of a group, [G', O, gradientStride]
     }
 
     private var input: Tensor?                        // x, [B, C, H, W] (not owned)
@@ -75,6 +99,13 @@ public final class Conv2D: Layer {
     private var imagesPerGroup = 1                    // G
     private var workspaces: [Workspace] = []
     private let output = Tensor(shape: [0])           // y, [B, O, OH, OW]
+    /// The direct lowering, when the shape is one it wins on (`usesDirectLowering`).
+    private var direct: DirectConvolution?
+    private var forwardRanDirectly = false            // backward follows forward's lowering
+    private var paddedInputHoldsBatch = false         // xp holds forward's batch (not re-zeroed since)
+    private var directGroup = 1                       // images whose dyp a worker holds at once
+    private let paddedInput = Tensor(shape: [0])      // xp of the batch, [B, C, inputStride]
+    private let flippedWeight = Tensor(shape: [0])    // Wflip, [C, O, k, k]
     private let inputGradient = Tensor(shape: [0])    // dL/dx, [B, C, H, W]
 
     /// A layer named `name` ("conv1") with parameters "conv1.weight" `[out, in, k, k]`
@@ -155,7 +186,47 @@ public final class Conv2D: Layer {
         }
         output.reshape(to: [batch, outChannels, g.outputHeight, g.outputWidth])
         if computesInputGradient { inputGradient.reshape(to: x.shape) }
+        let directly = switch lowering {
+        case .automatic: Conv2D.usesDirectLowering(g, outputs: outChannels)
+        case .im2col: false
+        case .direct: DirectConvolution.supports(g)
+        }
+        direct = directly ? DirectConvolution(geometry: g, outputs: outChannels) : nil
+        if let direct {
+            // borders, dropped columns and slack are zero from here on (see DirectConvolution)
+            paddedInput.reshape(to: [batch * direct.paddedImageSize])
+            paddedInput.fill(0)
+            paddedInputHoldsBatch = false
+            directGroup = max(1, min((batch + workers - 1) / workers,
+                                     configuration.convolutionColumnBudget / direct.paddedGradientSize))
+            flippedWeight.reshape(to: weight.value.shape)
+            for space in workspaces.prefix(workers) {
+                space.wide.reshape(to: [direct.wideSize])
+                space.paddedGradient.reshape(to: [directGroup * direct.paddedGradientSize])
+                space.paddedGradient.fill(0)
+            }
+        }
     }
+
+    /// Whether a dense convolution of shape `g` runs the direct lowering (`.automatic`):
+    /// stride 1 with a square kernel and a patch `C·k·k` of at most
+    /// `directLoweringPatchLimit`.
+    static func usesDirectLowering(_ g: ConvolutionGeometry, outputs: Int) -> Bool {
+        DirectConvolution.supports(g) && g.patchSize <= directLoweringPatchLimit
+    }
+
+    /// The largest patch `C·k·k` the direct lowering takes. Measured 2026-12-01 on the
+    /// 2-core AMD EPYC Zen 4 (shared machine), release build, batch 60, each layer's
+    /// forward and backward timed alone (best of 90, the two lowerings alternating),
+    /// one thread, direct vs im2col + gemm, in µs, AVX-512 kernels: LeNet-5 conv1
+    /// (patch 25) 198 vs 522 forward, 280 vs 755 backward; conv2 (patch 150) 404 vs
+    /// 743, 1201 vs 1504; Conv-2 conv1 (patch 9) 1468 vs 2043, 1721 vs 3003. AVX2
+    /// kernels (`REWIND_KERNELS=avx2`): 240 vs 537, 338 vs 759; 430 vs 735, 1499 vs
+    /// 1502 (a tie); 1559 vs 2151, 1959 vs 2719. Conv-2 conv2 (patch 576), direct
+    /// forced: 34.4 vs 37.0 ms forward but 99 vs 77 ms backward, a loss: on a long
+    /// patch the gemm runs near peak, and the input gradient's full correlation does
+    /// more multiply-adds than `Wᵀ · dy`. (docs/benchmarks.md.)
+    static let directLoweringPatchLimit = 256
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         sparsity.decide(self, input: x, mode: mode)
@@ -166,6 +237,20 @@ public final class Conv2D: Layer {
         let parallel = workers > 1
         sparse?.refresh(from: weight.value)
         let w = weight.value.pointer, b = bias?.value.pointer, y = output.pointer, xs = x.pointer
+        forwardRanDirectly = direct != nil && sparse == nil
+        if let direct, forwardRanDirectly {
+            let padded = paddedInput.pointer, path = configuration.kernelPath
+            parallelFor(workers: workers) { worker in
+                let wide = workspaces[worker].wide.pointer
+                for image in share(of: batch, worker: worker, workers: workers) {
+                    let xp = padded + image * direct.paddedImageSize
+                    direct.pad(xs + image * g.inputSize, into: xp)
+                    direct.forward(padded: xp, weight: w, bias: b, wide: wide, into: y + image * outputSize, path: path)
+                }
+            }
+            paddedInputHoldsBatch = true
+            return output
+        }
         parallelFor(workers: workers) { worker in
             let space = workspaces[worker]
             let images = share(of: batch, worker: worker, workers: workers)
@@ -194,16 +279,17 @@ public final class Conv2D: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input, let g = geometry else { preconditionFailure("Conv2D.backward before forward") }
-        let batch = x.shape[0], plane = g.outputPlane, outputSize = outChannels * plane
-        let kernelSize = outChannels * g.patchSize
+        let batch = x.shape[0]
         if computesInputGradient {
             prepare(for: x)   // sizes dx if the flag was switched on after forward
         } else {
             inputGradient.reshape(to: emptyShape)
         }
-        let parallel = workers > 1
-        if computesInputGradient { sparse?.refreshTransposed(from: weight.value) }
-        let w = weight.value.pointer, xs = x.pointer, dys = dy.pointer, dx = inputGradient.pointer
+        if computesInputGradient {
+            if forwardRanDirectly, let direct { direct.flip(weight.value.pointer, into: flippedWeight.pointer) }
+            sparse?.refreshTransposed(from: weight.value)
+        }
+        let dys = dy.pointer
         parallelFor(workers: workers) { worker in
             let space = workspaces[worker]
             let images = share(of: batch, worker: worker, workers: workers)
@@ -222,69 +308,110 @@ public final class Conv2D: Layer {
                     db = nil
                 }
             }
-            var start = images.lowerBound
-            while start < images.upperBound {
-                let count = min(imagesPerGroup, images.upperBound - start)
-                let dyImages = dys + start * outputSize                         // [G, O, P]
-                // db[o] += sum_{i, p} dy[i, o, p]                              (from y = bias[o] + ...)
-                if let db {
-                    for i in 0..<count {
-                        for o in 0..<outChannels {
-                            let row = dyImages + (i * outChannels + o) * plane
-                            var sum: Float = 0
-                            for p in 0..<plane { sum += row[p] }
-                            db[o] += sum
-                        }
-                    }
+            // db[o] += sum_{i, p} dy[i, o, p]                              (from y = bias[o] + ...)
+            if let db {
+                for i in images {
+                    for o in 0..<outChannels { db[o] += vectorSum(dys + (i * outChannels + o) * g.outputPlane, count: g.outputPlane) }
                 }
-                // dy_g [O, G·P]: the group's output gradient with its images side by side
-                let dyGroup: UnsafeMutablePointer<Float>
-                if count == 1 {
-                    dyGroup = dyImages
-                } else {
-                    groupByChannel(dyImages, images: count, channels: outChannels, plane: plane, into: space.grouped.pointer)
-                    dyGroup = space.grouped.pointer
-                }
-                if !space.columnsHoldShare {
-                    // cols = im2col(x[group]), recomputed: forward kept only its last group
-                    g.im2col(xs + start * g.inputSize, images: count, into: space.columns.pointer)
-                }
-                // dW[o, r] += sum_q dy_g[o, q] cols[r, q]                       (from y = W · cols)
-                if let sparse {
-                    sparse.sampledProduct(n: count * plane, dyGroup, space.columns.pointer, into: dW,
-                                          variant: configuration.kernelPath)
-                } else {
-                    multiply(parallel, .none, .transposed, m: outChannels, n: g.patchSize, k: count * plane,
-                             dyGroup, space.columns.pointer, beta: 1, dW)
-                }
-                if computesInputGradient {
-                    // dcols[r, q] = sum_o W[o, r] dy_g[o, q]                    (from y = W · cols), into cols' buffer
-                    if let sparse {
-                        sparseGemm(sparse.transposed, .none, n: count * plane, dyGroup, space.columns.pointer,
-                                   workspace: space.sparse, threads: parallel ? 1 : nil, configuration: configuration)
-                    } else {
-                        multiply(parallel, .transposed, .none, m: g.patchSize, n: count * plane, k: outChannels,
-                                 w, dyGroup, beta: 0, space.columns.pointer)
-                    }
-                    // dx[group] = col2im(dcols)                                  (from cols = im2col(x))
-                    let dxGroup = dx + start * g.inputSize
-                    dxGroup.update(repeating: 0, count: count * g.inputSize)
-                    g.col2im(space.columns.pointer, images: count, into: dxGroup)
-                }
-                start += count
             }
-            space.columnsHoldShare = false   // the buffer now holds dcols
+            if forwardRanDirectly, let direct {
+                directBackward(direct, images: images, x: x.pointer, dy: dys, space: space, dW: dW)
+            } else {
+                loweredBackward(g, images: images, x: x.pointer, dy: dys, space: space, dW: dW)
+            }
         }
+        let weightSize = outChannels * g.patchSize
         for worker in 1..<max(workers, 1) {
             let space = workspaces[worker]
             let dW = weight.gradient.pointer, partial = space.weightGradient.pointer
-            for i in 0..<kernelSize { dW[i] += partial[i] }
+            for i in 0..<weightSize { dW[i] += partial[i] }
             if let bias {
                 let db = bias.gradient.pointer, partialBias = space.biasGradient.pointer
                 for o in 0..<outChannels { db[o] += partialBias[o] }
             }
         }
-        return inputGradient
+                return inputGradient
+    }
+
+    /// The direct lowering's backward for one worker's `images` (see `DirectConvolution`),
+    /// `directGroup` images at a time (their `dyp` stays cache-resident, as im2col's
+    /// `cols`): dy onto the wide grid, dW over the group in one kernel call, then dx
+    /// per image.
+    private func directBackward(_ direct: DirectConvolution, images: Range<Int>, x: UnsafePointer<Float>,
+                                dy: UnsafePointer<Float>, space: Workspace, dW: UnsafeMutablePointer<Float>) {
+        guard let g = geometry else { return }
+        let path = configuration.kernelPath, outputSize = outChannels * g.outputPlane
+        let dyp = space.paddedGradient.pointer, gradientSize = direct.paddedGradientSize
+        var start = images.lowerBound
+        while start < images.upperBound {
+            let count = min(directGroup, images.upperBound - start)
+            let xp = paddedInput.pointer + start * direct.paddedImageSize
+            for n in 0..<count {
+                if !paddedInputHoldsBatch { direct.pad(x + (start + n) * g.inputSize, into: xp + n * direct.paddedImageSize) }
+                // dyw[o, oh·Wp + ow] = dy[o, oh, ow]
+                direct.placeGradient(dy + (start + n) * outputSize, into: dyp + n * gradientSize)
+            }
+            // dW[o, c, ki, kj] += sum_{b, q} dyw[b, o, q] · xp[b, c, q + ki·Wp + kj]      (from y = W ⋆ xp)
+            direct.addWeightGradient(images: count, paddedInput: xp, paddedGradient: dyp, into: dW, path: path)
+            if computesInputGradient {
+                // dx = Wflip ⋆ dyp, read at the unpadded pixels                           (from y = W ⋆ xp)
+                for n in 0..<count {
+                    direct.inputGradient(paddedGradient: dyp + n * gradientSize, flipped: flippedWeight.pointer,
+                                         wide: space.wide.pointer, into: inputGradient.pointer + (start + n) * g.inputSize,
+                                         path: path)
+                }
+            }
+            start += count
+        }
+    }
+
+    /// The im2col lowering's backward for one worker's `images`, group by group.
+    private func loweredBackward(_ g: ConvolutionGeometry, images: Range<Int>, x xs: UnsafePointer<Float>,
+                                 dy dys: UnsafePointer<Float>, space: Workspace, dW: UnsafeMutablePointer<Float>) {
+        let plane = g.outputPlane, outputSize = outChannels * plane
+        let parallel = workers > 1
+        let w = weight.value.pointer, dx = inputGradient.pointer
+        var start = images.lowerBound
+        while start < images.upperBound {
+            let count = min(imagesPerGroup, images.upperBound - start)
+            let dyImages = dys + start * outputSize                         // [G, O, P]
+            // dy_g [O, G·P]: the group's output gradient with its images side by side
+            let dyGroup: UnsafePointer<Float>
+            if count == 1 {
+                dyGroup = dyImages
+            } else {
+                groupByChannel(dyImages, images: count, channels: outChannels, plane: plane, into: space.grouped.pointer)
+                dyGroup = UnsafePointer(space.grouped.pointer)
+            }
+            if !space.columnsHoldShare {
+                // cols = im2col(x[group]), recomputed: forward kept only its last group
+                g.im2col(xs + start * g.inputSize, images: count, into: space.columns.pointer)
+            }
+            // dW[o, r] += sum_q dy_g[o, q] cols[r, q]                       (from y = W · cols)
+            if let sparse {
+                sparse.sampledProduct(n: count * plane, dyGroup, space.columns.pointer, into: dW,
+                                      variant: configuration.kernelPath)
+            } else {
+                multiply(parallel, .none, .transposed, m: outChannels, n: g.patchSize, k: count * plane,
+                         dyGroup, space.columns.pointer, beta: 1, dW)
+            }
+            if computesInputGradient {
+                // dcols[r, q] = sum_o W[o, r] dy_g[o, q]                    (from y = W · cols), into cols' buffer
+                if let sparse {
+                    sparseGemm(sparse.transposed, .none, n: count * plane, dyGroup, space.columns.pointer,
+                               workspace: space.sparse, threads: parallel ? 1 : nil, configuration: configuration)
+                } else {
+                    multiply(parallel, .transposed, .none, m: g.patchSize, n: count * plane, k: outChannels,
+                             w, dyGroup, beta: 0, space.columns.pointer)
+                }
+                // dx[group] = col2im(dcols)                                  (from cols = im2col(x))
+                let dxGroup = dx + start * g.inputSize
+                dxGroup.update(repeating: 0, count: count * g.inputSize)
+                g.col2im(space.columns.pointer, images: count, into: dxGroup)
+            }
+            start += count
+        }
+        space.columnsHoldShare = false   // the buffer now holds dcols
     }
 
     /// `c [O, n] = bias + W · cols` (bias per row, nil for none), W `[O, k]`, cols the
@@ -311,4 +438,25 @@ public final class Conv2D: Layer {
         gemm(transA, transB, m: m, n: n, k: k, a, b, beta: beta, c,
              threads: parallel ? 1 : configuration.gemmThreads(forMultiplyAdds: m * n * k))
     }
+}
+
+/// `sum_{i < count} x[i]` in sixteen interleaved partial sums, so the loop runs on
+/// vectors (one running `Float` sum is bound by the add latency: LeNet-5's conv1
+/// spent a third of its backward pass summing db that way).
+@inline(__always)
+private func vectorSum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    let raw = UnsafeRawPointer(x), size = MemoryLayout<Float>.stride
+    var low = SIMD8<Float>(), high = SIMD8<Float>()
+    var i = 0
+    while i + 16 <= count {
+        low += raw.loadUnaligned(fromByteOffset: i * size, as: SIMD8<Float>.self)
+        high += raw.loadUnaligned(fromByteOffset: (i + 8) * size, as: SIMD8<Float>.self)
+        i += 16
+    }
+    var sum = (low + high).sum()
+    while i < count {
+        sum += x[i]
+        i += 1
+    }
+    return sum
 }
