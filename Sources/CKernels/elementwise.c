@@ -18,6 +18,10 @@ static void sgd_portable(float *p, const float *g, float *v, size_t n, float lea
     for (size_t i = 0; i < n; i++) rw_sgd_element(p + i, g[i], v ? v + i : v, learning_rate, momentum, nesterov, weight_decay);
 }
 
+static void relu_forward_portable(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = x[i] <= 0.0f ? 0.0f : x[i];
+}
+
 static void relu_backward_portable(const float *restrict y, const float *restrict dy, float *restrict dx, size_t n) {
     for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
@@ -29,6 +33,7 @@ static void relu_backward_portable(const float *restrict y, const float *restric
 const rw_elementwise_kernels rw_elementwise_portable = {
     .adam = adam_portable,
     .sgd = sgd_portable,
+    .relu_forward = relu_forward_portable,
     .relu_backward = relu_backward_portable,
     .adam_indexed = adam_indexed_portable,
     .sgd_indexed = sgd_indexed_portable,
@@ -64,6 +69,10 @@ void rw_adam_update_indexed(float *p, const float *g, float *m, float *v, const 
 void rw_sgd_update_indexed(float *p, const float *g, float *v, const int32_t *indices, size_t count,
                            float learning_rate, float momentum, int nesterov, float weight_decay, int variant) {
     elementwise_for(variant)->sgd_indexed(p, g, v, indices, count, learning_rate, momentum, nesterov, weight_decay);
+}
+
+void rw_relu_forward(const float *x, float *y, size_t n, int variant) {
+    elementwise_for(variant)->relu_forward(x, y, n);
 }
 
 void rw_relu_backward(const float *y, const float *dy, float *dx, size_t n, int variant) {

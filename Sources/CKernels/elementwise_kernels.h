@@ -1,5 +1,5 @@
 // Private to CKernels: the elementwise kernels (optimizer updates, over all
-// elements or over a list of indices, and ReLU backward) in three builds. elementwise.c holds the portable ones and the dispatch;
+// elements or over a list of indices, and ReLU forward and backward) in three builds. elementwise.c holds the portable ones and the dispatch;
 // elementwise_simd.h holds the vector bodies, compiled by elementwise_avx2.c and
 // elementwise_avx512.c. Each vector body runs whole vectors and hands the last
 // elements (fewer than a vector) to the portable function, so every build computes
@@ -16,6 +16,8 @@ typedef struct rw_elementwise_kernels {
     /// See `rw_sgd_update` (`v` unused when `momentum` is 0).
     void (*sgd)(float *p, const float *g, float *v, size_t n, float learning_rate, float momentum,
                 int nesterov, float weight_decay);
+    /// See `rw_relu_forward`.
+    void (*relu_forward)(const float *x, float *y, size_t n);
     /// See `rw_relu_backward`.
     void (*relu_backward)(const float *y, const float *dy, float *dx, size_t n);
     /// See `rw_adam_update_indexed`.

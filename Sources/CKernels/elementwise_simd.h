@@ -55,7 +55,14 @@ RW_SIMD static void RW_NAME(relu_backward)(const float *y, const float *dy, floa
     rw_elementwise_portable.relu_backward(y + i, dy + i, dx + i, n - i);
 }
 
+RW_SIMD static void RW_NAME(relu_forward)(const float *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + RW_LANES <= n; i += RW_LANES) vec_store(y + i, vec_relu(vec_load(x + i)));
+    rw_elementwise_portable.relu_forward(x + i, y + i, n - i);
+}
+
 const rw_elementwise_kernels RW_NAME(rw_elementwise) = {
+    .relu_forward = RW_NAME(relu_forward),
     .adam = RW_NAME(adam),
     .sgd = RW_NAME(sgd),
     .relu_backward = RW_NAME(relu_backward),

@@ -42,6 +42,8 @@ typedef __m256 rw_vec;
 #define vec_max _mm256_max_ps
 #define vec_broadcast _mm256_broadcast_ss
 #define vec_select_positive(y, v) _mm256_and_ps(_mm256_cmp_ps((y), _mm256_setzero_ps(), _CMP_GT_OQ), (v))
+// max(x, 0) as Swift's `max(x, 0)` computes it: +0 where x <= 0, x elsewhere (NaN stays NaN).
+#define vec_relu(x) _mm256_andnot_ps(_mm256_cmp_ps((x), _mm256_setzero_ps(), _CMP_LE_OQ), (x))
 RW_SIMD __attribute__((always_inline)) static inline float vec_hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -70,6 +72,7 @@ typedef __m512 rw_vec;
 #define vec_max _mm512_max_ps
 #define vec_broadcast(p) _mm512_set1_ps(*(p))
 #define vec_select_positive(y, v) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((y), _mm512_setzero_ps(), _CMP_GT_OQ), (v))
+#define vec_relu(x) _mm512_mask_mov_ps((x), _mm512_cmp_ps_mask((x), _mm512_setzero_ps(), _CMP_LE_OQ), _mm512_setzero_ps())
 #define vec_hsum _mm512_reduce_add_ps
 #define vec_gather(x, k, inc) \
     _mm512_set_ps((x)[(k)[15] * (inc)], (x)[(k)[14] * (inc)], (x)[(k)[13] * (inc)], (x)[(k)[12] * (inc)], \

@@ -111,4 +111,20 @@ final class KernelPathTests: XCTestCase {
             return [Array(dx.values.prefix(n))]
         }
     }
+
+    /// ReLU forward on every build equals Swift's `max(x, 0)` bit for bit: +0 for
+    /// x <= 0 (-0 included), x elsewhere, NaN kept; in place too.
+    func testReLUForwardBuildsAgreeWithSwiftMax() {
+        compareBuilds("relu forward") { variant, n in
+            let x = randomTensor([max(n, 1)], seed: 13)
+            for i in stride(from: 0, to: x.count, by: 5) { x[i] = -0.0 }
+            for i in stride(from: 2, to: x.count, by: 7) { x[i] = .nan }
+            let y = Tensor(shape: [max(n, 1)], repeating: 7)
+            rw_relu_forward(x.pointer, y.pointer, n, variant.code)
+            for i in 0..<n { XCTAssertEqual(y[i].bitPattern, max(x[i], 0).bitPattern, "\(variant) [\(i)] of \(x[i])") }
+            rw_relu_forward(x.pointer, x.pointer, n, variant.code)
+            for i in 0..<n { XCTAssertEqual(x[i].bitPattern, y[i].bitPattern, "in place, \(variant) [\(i)]") }
+            return [Array(y.values.prefix(n)).map { $0.isNaN ? 12345 : $0 }]
+        }
+    }
 }

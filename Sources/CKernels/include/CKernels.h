@@ -154,6 +154,11 @@ void rw_sgd_update_indexed(float *p, const float *g, float *v, const int32_t *in
 void rw_sampled_dense_dense(const rw_csr_view *a, int32_t n, const float *x, const float *y, float *c, ptrdiff_t ldc,
                             int variant);
 
+/// ReLU's forward pass, `y[i] = max(x[i], 0)` with Swift's `max`: +0 where
+/// `x[i] <= 0`, `x[i]` elsewhere, so a NaN passes through (a diverged layer stays
+/// visible downstream). `y` may equal `x`; otherwise they must not overlap.
+void rw_relu_forward(const float *x, float *y, size_t n, int variant);
+
 /// ReLU's backward pass, `dx[i] = dy[i]` where `y[i] > 0` and 0 elsewhere, for the
 /// ReLU output `y`; vectorised (a data-dependent branch per element mispredicts on
 /// real activations). `dx` must not overlap `y` or `dy`.

@@ -3,7 +3,7 @@ import CKernels
 /// Rectified linear unit, elementwise: `y = max(x, 0)`.
 public final class ReLU: Layer {
     public var computesInputGradient = true
-    /// The kernel build of the backward pass (`ComputeConfiguration.kernelPath`).
+    /// The kernel build of both passes (`ComputeConfiguration.kernelPath`).
     public private(set) var kernelPath = KernelVariant.automatic
     private let output = Tensor(shape: [0])         // y, same shape as x
     private let inputGradient = Tensor(shape: [0])  // dL/dx
@@ -16,8 +16,7 @@ public final class ReLU: Layer {
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         output.reshape(to: x.shape)
-        let src = x.pointer, dst = output.pointer
-        for i in 0..<x.count { dst[i] = max(src[i], 0) }     // y = max(x, 0)
+        rw_relu_forward(x.pointer, output.pointer, x.count, kernelPath.code)   // y = max(x, 0)
         return output
     }
 
