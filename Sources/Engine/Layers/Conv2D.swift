@@ -41,9 +41,9 @@
 /// `cols` are kept for backward when the worker's whole share fits in one group, and
 /// recomputed per group otherwise. Small convolutions (under
 /// `configuration.convolutionParallelThreshold` multiply-adds) run on one worker
-/// with OpenBLAS threads chosen by `configuration.gemmThreads(forMultiplyAdds:)`.
-/// The layer never sets OpenBLAS's thread count itself: each product states its
-/// count to `gemm` (1 inside the workers' parallel region).
+/// whose products `gemm` splits over `configuration.gemmThreads(forMultiplyAdds:)`
+/// threads; each product states its thread count to `gemm` (1 inside the workers'
+/// parallel region).
 /// (`ConvolutionBatchDivision` computes the division; `SparseConvolution`, the
 /// sparse inference path, lowers the same groups.)
 ///
@@ -429,7 +429,7 @@ public final class Conv2D: Layer {
     }
 
     /// `c = op(a)·op(b) + beta·c` (row-major, contiguous) through `gemm`: on one
-    /// OpenBLAS thread inside the workers' parallel region, else on the threads the
+    /// thread inside the workers' parallel region, else on the threads the
     /// configuration chooses for the product's size.
     @inline(__always)
     private func multiply(_ parallel: Bool, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
