@@ -123,7 +123,6 @@ struct BenchCommand: ParsableCommand {
         network.configuration = configuration
         network.initialize(seed: 0)
         let optimizer = Adam()
-        optimizer.kernelPath = configuration.kernelPath
         let trainer = Trainer(network: network, optimizer: optimizer, schedule: .constant(base: learningRate),
                               trainingSet: data, batchSize: batch, dataSeed: 0)
         trainer.loader.startEpoch(seed: 0, epoch: 0)

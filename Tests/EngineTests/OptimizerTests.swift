@@ -110,4 +110,36 @@ final class ScheduleTests: XCTestCase {
         t.learningRate = 0.1; t.schedule = .multistep; t.milestones = [2]; t.epochs = 4
         XCTAssertEqual(t.makeSchedule(stepsPerEpoch: 10), .multistep(base: 0.1, milestones: [20], gamma: 0.1))
     }
+
+    /// An update split over two threads (a parameter above the split threshold, with a
+    /// length that is not a multiple of any vector) gives the same bits as one thread,
+    /// for every optimizer form; and `Trainer` hands the network's configuration on.
+    func testUpdatesSplitOverThreadsEqualOneThreadBitForBit() throws {
+        let count = 70_001
+        let optimizers: [() -> Optimizer] = [
+            { SGD(momentum: 0.9, nesterov: true, weightDecay: 5e-4) }, { SGD() }, { Adam(weightDecay: 0.01) },
+        ]
+        for make in optimizers {
+            var results: [[Float]] = []
+            for threads in [1, 2] {
+                let optimizer = make()
+                optimizer.configuration = ComputeConfiguration(threads: threads)
+                let p = Parameter(name: "w", shape: [count], role: .weight)
+                p.value.copy(from: randomTensor([count], seed: 21))
+                for step in 0..<3 {
+                    p.gradient.copy(from: randomTensor([count], seed: 22 + UInt64(step)))
+                    optimizer.step([p], learningRate: 0.01)
+                }
+                results.append(p.value.values + (optimizer.state(for: "w").sorted { $0.key < $1.key }.flatMap { $0.value.values }))
+            }
+            XCTAssertEqual(results[0].count, results[1].count)
+            XCTAssertTrue(zip(results[0], results[1]).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(make().kind)")
+        }
+        let network = try ModelZoo.build(Architecture(model: "lenet-300-100", inputShape: [1, 4, 4], classes: 3))
+        network.configuration = ComputeConfiguration(threads: 3, kernelPath: .portable)
+        let optimizer = Adam()
+        _ = Trainer(network: network, optimizer: optimizer, schedule: .constant(base: 0.1),
+                    trainingSet: SyntheticDataset.make(count: 8, classes: 3, shape: [1, 4, 4]), batchSize: 4, dataSeed: 0)
+        XCTAssertEqual(optimizer.configuration, network.configuration)
+    }
 }

@@ -15,8 +15,13 @@ public final class Adam: Optimizer {
     public let epsilon: Float
     public let weightDecay: Float
     public var stepCount = 0
-    /// Which build of the fused update runs (`ComputeConfiguration.kernelPath`).
-    public var kernelPath: KernelVariant = .automatic
+    /// The build of the fused update (`kernelPath`) and the threads it splits over.
+    public var configuration = ComputeConfiguration.default
+    /// Which build of the fused update runs (`configuration.kernelPath`).
+    public var kernelPath: KernelVariant {
+        get { configuration.kernelPath }
+        set { configuration.kernelPath = newValue }
+    }
     private let storage = OptimizerState()
     static let slotNames = ["exp_avg", "exp_avg_sq"]
 
@@ -44,9 +49,12 @@ public final class Adam: Optimizer {
                                            invRootCorrection2, epsilon, weightDecay, kernelPath.code)
                 }
             } else {
-                rw_adam_update(parameter.value.pointer, parameter.gradient.pointer, slots[0].pointer, slots[1].pointer,
-                               parameter.value.count, beta1, beta2, stepSize, invRootCorrection2, epsilon, weightDecay,
-                               kernelPath.code)
+                let p = parameter.value.pointer, g = parameter.gradient.pointer, m = slots[0].pointer, v = slots[1].pointer
+                forEachElementRange(count: parameter.value.count, configuration: configuration) { range in
+                    let i = range.lowerBound
+                    rw_adam_update(p + i, g + i, m + i, v + i, range.count, beta1, beta2, stepSize, invRootCorrection2,
+                                   epsilon, weightDecay, kernelPath.code)
+                }
             }
         }
     }

@@ -9,6 +9,9 @@ public protocol Optimizer: AnyObject {
     var kind: String { get }
     /// Number of `step` calls so far (Adam's bias correction uses it).
     var stepCount: Int { get set }
+    /// The kernel build of the fused updates and the threads they may split over
+    /// (`Trainer` gives it the network's configuration).
+    var configuration: ComputeConfiguration { get set }
     /// Updates every parameter from its gradient at learning rate `learningRate`.
     func step(_ parameters: [Parameter], learningRate: Float)
     /// The state tensors of parameter `name`, by slot name; empty before its first step.
@@ -41,3 +44,30 @@ public final class OptimizerState {
     var names: [String] { slots.keys.sorted() }
     func reset() { slots = [:] }
 }
+
+/// Runs `update(range)` over `0..<count` elements of one parameter: in one piece, or,
+/// from `parallelElementwiseThreshold` elements on, split into `configuration.threads`
+/// ranges on the worker pool. The fused updates are elementwise (each element's new
+/// value, momentum and moments depend on that element alone, with the same formula
+/// in every kernel build), so the split gives the same bits as one piece; ranges
+/// start at multiples of 64 elements (whole vectors of every build).
+///
+/// Why split: Adam over LeNet-300-100's 266k weights takes about 60 us a step on one
+/// core (a square root and a division per element), about 7% of a two-thread training
+/// step, with the second core idle.
+func forEachElementRange(count: Int, configuration: ComputeConfiguration, _ update: (Range<Int>) -> Void) {
+    let threads = count >= parallelElementwiseThreshold ? configuration.threads : 1
+    if threads <= 1 {
+        update(0..<count)
+        return
+    }
+    let blocks = (count + 63) / 64
+    parallelFor(workers: threads) { worker in
+        let share = share(of: blocks, worker: worker, workers: threads)
+        let range = (share.lowerBound * 64)..<min(count, share.upperBound * 64)
+        if !range.isEmpty { update(range) }
+    }
+}
+
+/// Elements from which a parameter's fused update is split among threads.
+let parallelElementwiseThreshold = 1 << 16

@@ -16,8 +16,13 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
     public let weightDecay: Float
     public var stepCount = 0
-    /// Which build of the fused update runs (`ComputeConfiguration.kernelPath`).
-    public var kernelPath: KernelVariant = .automatic
+    /// The build of the fused update (`kernelPath`) and the threads it splits over.
+    public var configuration = ComputeConfiguration.default
+    /// Which build of the fused update runs (`configuration.kernelPath`).
+    public var kernelPath: KernelVariant {
+        get { configuration.kernelPath }
+        set { configuration.kernelPath = newValue }
+    }
     private let storage = OptimizerState()
     static let slotNames = ["momentum"]
 
@@ -39,8 +44,12 @@ public final class SGD: Optimizer {
                                           indices.count, lr, momentum, nesterov ? 1 : 0, weightDecay, kernelPath.code)
                 }
             } else {
-                rw_sgd_update(parameter.value.pointer, parameter.gradient.pointer, velocity, parameter.value.count,
-                              lr, momentum, nesterov ? 1 : 0, weightDecay, kernelPath.code)
+                let p = parameter.value.pointer, g = parameter.gradient.pointer
+                forEachElementRange(count: parameter.value.count, configuration: configuration) { range in
+                    let i = range.lowerBound
+                    rw_sgd_update(p + i, g + i, velocity.map { $0 + i }, range.count, lr, momentum, nesterov ? 1 : 0,
+                                  weightDecay, kernelPath.code)
+                }
             }
         }
     }

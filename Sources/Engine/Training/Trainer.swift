@@ -90,6 +90,7 @@ public final class Trainer {
                 trainingSet: Dataset, batchSize: Int, clipNorm: Float? = nil, dataSeed: UInt64) {
         self.network = network
         self.optimizer = optimizer
+        optimizer.configuration = network.configuration   // the updates' kernel build and threads
         self.schedule = schedule
         self.loader = BatchLoader(dataset: trainingSet, batchSize: batchSize)
         self.clipNorm = clipNorm
