@@ -16,12 +16,13 @@ public enum Transpose: Sendable {
 ///
 /// OpenBLAS always runs on one thread (`OpenBLASThreads.single`). With `threads > 1`
 /// the product is split into `threads` independent products on the engine's worker
-/// pool (`parallelFor`): C's columns when `n >= m`,
+/// pool (`parallelForRanges`): C's columns when `n >= m`,
 ///
 ///     C[:, J] = alpha * op(A) * op(B)[:, J] + beta * C[:, J]
 ///
-/// in blocks of 16 columns (a whole vector tile of OpenBLAS's kernels), else C's rows,
-/// `C[I, :] = alpha * op(A)[I, :] * op(B) + beta * C[I, :]`. Each part packs its
+/// else C's rows, `C[I, :] = alpha * op(A)[I, :] * op(B) + beta * C[I, :]`, in blocks
+/// of 16 (a whole vector tile of OpenBLAS's kernels; a product of fewer than two
+/// blocks is not split). Each part packs its
 /// own panel of the shared operand, the cost of one extra copy of the smaller
 /// operand, and every element of C is computed by one part with the same `k`-order,
 /// so the split is deterministic. Why not OpenBLAS's own threads: between calls
@@ -52,21 +53,10 @@ public func gemm(
                     alpha, aPart, Int32(lda), bPart, Int32(ldb), beta,
                     c + rows.lowerBound * n + columns.lowerBound, Int32(n))
     }
-    let tile = 16
-    if threads <= 1 || max(m, n) < 2 * tile {
-        product(rows: 0..<m, columns: 0..<n)
-    } else if n >= m {
-        let tiles = (n + tile - 1) / tile, parts = min(threads, tiles)
-        parallelFor(workers: parts) { part in
-            let share = share(of: tiles, worker: part, workers: parts)
-            product(rows: 0..<m, columns: (share.lowerBound * tile)..<min(n, share.upperBound * tile))
-        }
+    if n >= m {
+        parallelForRanges(count: n, block: 16, workers: threads) { product(rows: 0..<m, columns: $0) }
     } else {
-        let tiles = (m + tile - 1) / tile, parts = min(threads, tiles)
-        parallelFor(workers: parts) { part in
-            let share = share(of: tiles, worker: part, workers: parts)
-            product(rows: (share.lowerBound * tile)..<min(m, share.upperBound * tile), columns: 0..<n)
-        }
+        parallelForRanges(count: m, block: 16, workers: threads) { product(rows: $0, columns: 0..<n) }
     }
 }
 

@@ -40,6 +40,23 @@ func parallelFor(workers: Int, _ body: (Int) -> Void) {
 /// input gradient (a shared constant: reshaping to it allocates nothing).
 let emptyShape = [0]
 
+/// Runs `body(range)` over `0..<count` split into at most `workers` contiguous ranges
+/// that start at multiples of `block` (whole vector tiles of the kernel that `body`
+/// calls), concurrently through `parallelFor`; with one worker, or fewer than two
+/// blocks, `body(0..<count)` runs on the calling thread. Which range a worker gets
+/// depends only on `count`, `block` and `workers`.
+func parallelForRanges(count: Int, block: Int, workers: Int, _ body: (Range<Int>) -> Void) {
+    let blocks = (count + block - 1) / block, parts = min(workers, blocks)
+    if parts <= 1 {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    parallelFor(workers: parts) { part in
+        let blockRange = share(of: blocks, worker: part, workers: parts)
+        body((blockRange.lowerBound * block)..<min(count, blockRange.upperBound * block))
+    }
+}
+
 /// The contiguous share of `0..<count` of worker `worker` among `workers`.
 @inline(__always)
 func share(of count: Int, worker: Int, workers: Int) -> Range<Int> {

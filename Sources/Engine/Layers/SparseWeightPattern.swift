@@ -156,8 +156,8 @@ final class SparseTraining {
             kind: pattern.shape.count == 4 ? "convolution" : "linear", weightShape: pattern.shape,
             inputShape: Array(x.shape.dropFirst()), batch: x.shape[0], inputGradient: layer.computesInputGradient,
             densityPercent: SparseTrainingKey.densityPercent(stored: pattern.nonZeroCount, count: pattern.count))
-        let candidate = SparseWeightPattern(mask: pattern)
         let sparse = decisions.trainsSparsely(key) {
+            let candidate = SparseWeightPattern(mask: pattern)   // only measuring needs it before the choice
             let saved = layer.parameters.map { Tensor(copying: $0.gradient) }
             defer { for (p, gradient) in zip(layer.parameters, saved) { p.gradient.copy(from: gradient) } }
             let upstream = Tensor(shape: [0])

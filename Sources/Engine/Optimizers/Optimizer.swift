@@ -56,17 +56,8 @@ public final class OptimizerState {
 /// core (a square root and a division per element), about 7% of a two-thread training
 /// step, with the second core idle.
 func forEachElementRange(count: Int, configuration: ComputeConfiguration, _ update: (Range<Int>) -> Void) {
-    let threads = count >= parallelElementwiseThreshold ? configuration.threads : 1
-    if threads <= 1 {
-        update(0..<count)
-        return
-    }
-    let blocks = (count + 63) / 64
-    parallelFor(workers: threads) { worker in
-        let share = share(of: blocks, worker: worker, workers: threads)
-        let range = (share.lowerBound * 64)..<min(count, share.upperBound * 64)
-        if !range.isEmpty { update(range) }
-    }
+    parallelForRanges(count: count, block: 64,
+                      workers: count >= parallelElementwiseThreshold ? configuration.threads : 1, update)
 }
 
 /// Elements from which a parameter's fused update is split among threads.
