@@ -54,7 +54,6 @@ static long thread_count;                                           // pool thre
 // The current region's body, written by the caller before `region` changes.
 static rw_pool_body region_body;
 static void *region_context;
-static long region_workers;
 
 static _Thread_local int inside_pool_thread;
 
@@ -74,9 +73,11 @@ static void run_claimed_indices(uint64_t generation) {
     for (;;) {
         if (generation_of(word) != generation || next_of(word) >= workers_of(word)) return;
         if (!atomic_compare_exchange_weak(&region, &word, word + 1)) continue;   // `word` reloaded
-        const long index = next_of(word);
+        const long index = next_of(word), workers = workers_of(word);
         region_body(region_context, index);
-        if (atomic_fetch_add(&finished, 1) + 1 == region_workers && atomic_load(&caller_sleeping)) {
+        // `workers` comes from the claimed word: once `finished` reaches it the caller
+        // may publish the next region, so nothing of this one is read after the add.
+        if (atomic_fetch_add(&finished, 1) + 1 == workers && atomic_load(&caller_sleeping)) {
             pthread_mutex_lock(&pool_mutex);
             pthread_cond_broadcast(&region_done);
             pthread_mutex_unlock(&pool_mutex);
@@ -135,14 +136,14 @@ static void ensure_threads(long wanted) {
 
 /// Waits until every index of the region has finished: spins, then sleeps (an index
 /// claimed by a thread the OS has descheduled can take milliseconds on a busy machine).
-static void wait_for_region_end(void) {
+static void wait_for_region_end(long workers) {
     const double deadline = now_microseconds() + (double)rw_pool_spin_microseconds;
-    for (long spins = 1; atomic_load(&finished) < region_workers; spins++) {
+    for (long spins = 1; atomic_load(&finished) < workers; spins++) {
         rw_cpu_relax();
         if ((spins & 255) == 0 && now_microseconds() > deadline) {
             pthread_mutex_lock(&pool_mutex);
             atomic_store(&caller_sleeping, 1);
-            while (atomic_load(&finished) < region_workers) pthread_cond_wait(&region_done, &pool_mutex);
+            while (atomic_load(&finished) < workers) pthread_cond_wait(&region_done, &pool_mutex);
             atomic_store(&caller_sleeping, 0);
             pthread_mutex_unlock(&pool_mutex);
             return;
@@ -158,7 +159,6 @@ void rw_pool_run(long workers, rw_pool_body body, void *context) {
     ensure_threads(workers - 1);
     region_body = body;
     region_context = context;
-    region_workers = workers;
     atomic_store(&finished, 0);
     const uint64_t generation = generation_of(atomic_load(&region)) + 1;
     atomic_store(&region, generation << 32 | (uint64_t)workers << 16);
@@ -168,6 +168,6 @@ void rw_pool_run(long workers, rw_pool_body body, void *context) {
         pthread_mutex_unlock(&pool_mutex);
     }
     run_claimed_indices(generation);
-    wait_for_region_end();
+    wait_for_region_end(workers);
     atomic_flag_clear(&pool_busy);
 }
